@@ -1,0 +1,5 @@
+import sys
+
+from badminima.cli.main import main
+
+sys.exit(main())

@@ -1,0 +1,5 @@
+"""PLACEHOLDER: the 'data' subcommand is being written; replace this whole module."""
+
+
+def register(subparsers):
+    pass

@@ -1,0 +1,88 @@
+"""Boundary checks shared by every layer, with messages in one style.
+
+"The 'eps0' parameter of bad_fraction must be a float in (0, 1). Got 1.5 instead."
+"""
+
+from __future__ import annotations
+
+import math
+from numbers import Integral, Real
+
+import numpy as np
+
+from badminima.errors import InvalidParameterError
+
+_BRACKETS = {"both": "[]", "neither": "()", "left": "[)", "right": "(]"}
+
+
+def _describe_interval(low: float | None, high: float | None, closed: str) -> str:
+    left, right = _BRACKETS[closed]
+    lo = "-inf" if low is None else f"{low:g}"
+    hi = "inf" if high is None else f"{high:g}"
+    return f"{left}{lo}, {hi}{right}"
+
+
+def _inside(value: float, low: float | None, high: float | None, closed: str) -> bool:
+    if math.isnan(value):
+        return False
+    if low is not None:
+        if value < low or (value == low and closed in ("neither", "right")):
+            return False
+    if high is not None:
+        if value > high or (value == high and closed in ("neither", "left")):
+            return False
+    return True
+
+
+def check_real(name: str, value, owner: str, low: float | None = None,
+               high: float | None = None, closed: str = "both") -> float:
+    """Return ``value`` as a float after checking it lies in the interval.
+
+    Raises :class:`InvalidParameterError` naming ``name``, ``owner``, the interval and the value.
+    """
+    interval = _describe_interval(low, high, closed)
+    if isinstance(value, bool) or not isinstance(value, (Real, np.floating, np.integer)):
+        raise InvalidParameterError(
+            f"The {name!r} parameter of {owner} must be a float in {interval}. Got {value!r} instead.")
+    value = float(value)
+    if not _inside(value, low, high, closed):
+        raise InvalidParameterError(
+            f"The {name!r} parameter of {owner} must be a float in {interval}. Got {value!r} instead.")
+    return value
+
+
+def check_int(name: str, value, owner: str, low: int | None = None, high: int | None = None) -> int:
+    """Return ``value`` as an int after checking ``low <= value <= high``."""
+    interval = _describe_interval(low, high, "both")
+    is_whole_float = isinstance(value, (float, np.floating)) and float(value).is_integer()
+    if isinstance(value, bool) or not (isinstance(value, (Integral, np.integer)) or is_whole_float):
+        raise InvalidParameterError(
+            f"The {name!r} parameter of {owner} must be an integer in {interval}. Got {value!r} instead.")
+    value = int(value)
+    if not _inside(value, low, high, "both"):
+        raise InvalidParameterError(
+            f"The {name!r} parameter of {owner} must be an integer in {interval}. Got {value!r} instead.")
+    return value
+
+
+def check_sample_sizes(name: str, n, owner: str) -> np.ndarray:
+    """Return ``n`` as an array of non-negative whole numbers (float64, so n up to 1e9+ is exact).
+
+    Non-integer, negative, NaN or infinite entries raise :class:`InvalidParameterError`.
+    """
+    arr = np.asarray(n, dtype=float) if not isinstance(n, np.ndarray) else n.astype(float)
+    if arr.size and (not np.all(np.isfinite(arr)) or np.any(arr < 0) or np.any(arr != np.floor(arr))):
+        bad = arr[~(np.isfinite(arr) & (arr >= 0) & (arr == np.floor(arr)))].ravel()[0]
+        raise InvalidParameterError(
+            f"The {name!r} parameter of {owner} must hold non-negative integers. Got {bad!r} instead.")
+    return arr
+
+
+def check_choice(name: str, value, owner: str, choices) -> str:
+    """Return ``value`` after checking it is one of ``choices``."""
+    choices = tuple(choices)
+    if value not in choices:
+        raise InvalidParameterError(
+            f"The {name!r} parameter of {owner} must be one of {', '.join(map(repr, choices))}. "
+            f"Got {value!r} instead.")
+    return value
