@@ -1,0 +1,318 @@
+"""The results database: one SQLite row per training run, written in its own transaction.
+
+Schema (table ``runs``; one row per run of a sweep, SCIENCE.md section 4, experiment 3)::
+
+    experiment    TEXT     experiment name (the config's ``name``)
+    config_hash   TEXT     hash of everything that determines a run except n and seed
+    dataset, arch TEXT
+    n, seed       INTEGER  training-subset size and seed (subset, initialization, data order)
+    epochs        INTEGER  epochs trained (the zero-error epoch, or the budget)
+    reached_zero  INTEGER  1 when the training error reached exactly 0, else 0
+    train_error   REAL     final training error on the whole subset (eval mode)
+    test_error    REAL     error on the full test set at the stopping epoch
+    n_test        INTEGER  size of the test set (standard error sqrt(e(1-e)/n_test))
+    wall_s        REAL     wall time of the run in seconds
+    device        TEXT     "cpu", "cuda:0", ...
+    versions      TEXT     JSON {package: version}
+    finished_at   TEXT     UTC ISO time the row was written
+    UNIQUE(experiment, config_hash, n, seed)
+
+Table ``experiments`` keeps the full config (JSON) of every ``(experiment, config_hash)``.
+The database runs in WAL mode and every run is committed on its own, so a sweep that is
+interrupted (Ctrl-C, ``kill -9``, power loss) keeps every finished run and resumes with the
+missing ``(n, seed)`` pairs.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import sqlite3
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+from badminima.errors import DataError
+
+logger = logging.getLogger(__name__)
+
+#: Columns of ``runs`` a result dict must provide, in table order.
+RUN_COLUMNS = ("experiment", "config_hash", "dataset", "arch", "n", "seed", "epochs",
+               "reached_zero", "train_error", "test_error", "n_test", "wall_s", "device",
+               "versions")
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
+    experiment    TEXT    NOT NULL,
+    config_hash   TEXT    NOT NULL,
+    dataset       TEXT    NOT NULL,
+    arch          TEXT    NOT NULL,
+    n             INTEGER NOT NULL CHECK (n >= 0),
+    seed          INTEGER NOT NULL,
+    epochs        INTEGER NOT NULL CHECK (epochs >= 0),
+    reached_zero  INTEGER NOT NULL CHECK (reached_zero IN (0, 1)),
+    train_error   REAL    NOT NULL CHECK (train_error BETWEEN 0 AND 1),
+    test_error    REAL    NOT NULL CHECK (test_error BETWEEN 0 AND 1),
+    n_test        INTEGER NOT NULL,
+    wall_s        REAL    NOT NULL,
+    device        TEXT    NOT NULL,
+    versions      TEXT    NOT NULL,
+    finished_at   TEXT    NOT NULL,
+    UNIQUE (experiment, config_hash, n, seed)
+);
+CREATE TABLE IF NOT EXISTS experiments (
+    experiment    TEXT NOT NULL,
+    config_hash   TEXT NOT NULL,
+    config        TEXT NOT NULL,
+    created_at    TEXT NOT NULL,
+    PRIMARY KEY (experiment, config_hash)
+);
+"""
+
+
+def connect(path: str | Path, create: bool = True) -> sqlite3.Connection:
+    """Open the results database at ``path`` (creating it and its tables when ``create``).
+
+    Raises
+    ------
+    DataError
+        When ``create`` is false and the file is missing, or the file is not a results
+        database.
+    """
+    path = Path(path)
+    if not create and not path.is_file():
+        raise DataError(f"results database {str(path)!r} does not exist")
+    if create:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        conn = sqlite3.connect(path, timeout=30.0, isolation_level=None)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=FULL")
+        if create:
+            conn.executescript(SCHEMA)
+        else:
+            tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            if "runs" not in tables:
+                conn.close()
+                raise DataError(f"{str(path)!r} is not a badminima results database (no table 'runs')")
+    except sqlite3.DatabaseError as exc:
+        raise DataError(f"{str(path)!r} is not a badminima results database: {exc}") from exc
+    return conn
+
+
+def record_experiment(conn: sqlite3.Connection, experiment: str, config_hash: str, config: Mapping) -> None:
+    """Save the config of ``(experiment, config_hash)`` once (kept with its results)."""
+    with _transaction(conn):
+        conn.execute("INSERT OR IGNORE INTO experiments VALUES (?, ?, ?, ?)",
+                     (experiment, config_hash, json.dumps(config, sort_keys=True), _now()))
+
+
+def insert_run(conn: sqlite3.Connection, run: Mapping) -> bool:
+    """Write one run in its own transaction; return False when it was already there.
+
+    ``run`` must hold every name of :data:`RUN_COLUMNS`; ``versions`` may be a dict.
+    """
+    missing = [c for c in RUN_COLUMNS if c not in run]
+    if missing:
+        raise ValueError(f"run result lacks columns {missing}")
+    values = [run[c] for c in RUN_COLUMNS]
+    values[RUN_COLUMNS.index("reached_zero")] = int(bool(run["reached_zero"]))
+    if not isinstance(run["versions"], str):
+        values[RUN_COLUMNS.index("versions")] = json.dumps(run["versions"], sort_keys=True)
+    with _transaction(conn):
+        cursor = conn.execute(
+            f"INSERT OR IGNORE INTO runs ({', '.join(RUN_COLUMNS)}, finished_at) "
+            f"VALUES ({', '.join('?' * len(RUN_COLUMNS))}, ?)", (*values, _now()))
+    return cursor.rowcount == 1
+
+
+def completed(conn: sqlite3.Connection, experiment: str, config_hash: str) -> set[tuple[int, int]]:
+    """The ``(n, seed)`` pairs already in the database for this experiment and config."""
+    rows = conn.execute("SELECT n, seed FROM runs WHERE experiment = ? AND config_hash = ?",
+                        (experiment, config_hash))
+    return {(int(n), int(seed)) for n, seed in rows}
+
+
+def read_runs(path: str | Path, experiment: str | None = None) -> list[dict]:
+    """All rows of ``runs`` (optionally of one experiment) as dicts, ordered by n, seed."""
+    conn = connect(path, create=False)
+    try:
+        conn.row_factory = sqlite3.Row
+        query, args = "SELECT * FROM runs", ()
+        if experiment is not None:
+            query, args = query + " WHERE experiment = ?", (experiment,)
+        rows = [dict(r) for r in conn.execute(query + " ORDER BY experiment, n, seed", args)]
+    finally:
+        conn.close()
+    for row in rows:
+        row["reached_zero"] = bool(row["reached_zero"])
+        row["versions"] = json.loads(row["versions"])
+    return rows
+
+
+def _select_runs(path, experiment):
+    """The runs of one experiment and its latest config (error when ambiguous or empty)."""
+    rows = read_runs(path, experiment)
+    if not rows:
+        what = f"no runs of experiment {experiment!r}" if experiment else "no runs"
+        raise DataError(f"results database {str(path)!r} has {what}")
+    names = sorted({r["experiment"] for r in rows})
+    if len(names) > 1:
+        raise DataError(f"results database {str(path)!r} holds several experiments "
+                        f"({', '.join(names)}); choose one with experiment=NAME")
+    latest = max(rows, key=lambda r: r["id"])["config_hash"]
+    hashes = {r["config_hash"] for r in rows}
+    if len(hashes) > 1:
+        logger.warning("experiment %r has runs of %d configs; using the latest (%s)",
+                       names[0], len(hashes), latest)
+    return [r for r in rows if r["config_hash"] == latest]
+
+
+def load_learning_curve(path: str | Path, experiment: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The measured learning curve: ``(n, test_error)`` of every run that reached zero error.
+
+    Parameters
+    ----------
+    path : str or Path
+        A results database written by :func:`badminima.experiments.sweep.run_sweep`.
+    experiment : str, optional
+        Experiment name; required when the database holds several. When one experiment
+        has runs of several configs, the latest config's runs are used (and a warning logged).
+
+    Returns
+    -------
+    n : numpy.ndarray of float64
+        Training-set size of each run (one entry per run, not per size).
+    test_error : numpy.ndarray of float64
+        Test error of each run at its zero-training-error epoch.
+
+    Raises
+    ------
+    DataError
+        When the file is missing, is not a results database, or has no run that
+        reached zero training error.
+    """
+    rows = [r for r in _select_runs(path, experiment) if r["reached_zero"]]
+    if not rows:
+        raise DataError(f"results database {str(path)!r} has no run that reached zero training error")
+    n = np.array([r["n"] for r in rows], dtype=float)
+    err = np.array([r["test_error"] for r in rows], dtype=float)
+    return n, err
+
+
+@dataclasses.dataclass(frozen=True)
+class LearningCurveTable:
+    """Per-size summary of a sweep: test error of the runs that reached zero training error.
+
+    Attributes
+    ----------
+    experiment, config_hash, dataset, arch : str
+    n : numpy.ndarray
+        Sizes, increasing.
+    mean, std : numpy.ndarray
+        Mean and sample standard deviation (ddof=1; NaN for one run) of the test error.
+    count : numpy.ndarray
+        Runs that reached zero training error at each size.
+    not_zero : numpy.ndarray
+        Runs that did not reach zero training error within the budget (not in mean/std).
+    wall_s : numpy.ndarray
+        Mean wall time per run at each size (all runs).
+    n_test : int
+        Test-set size (standard error of one run's test error: sqrt(e (1 - e) / n_test)).
+    """
+
+    experiment: str
+    config_hash: str
+    dataset: str
+    arch: str
+    n: np.ndarray
+    mean: np.ndarray
+    std: np.ndarray
+    count: np.ndarray
+    not_zero: np.ndarray
+    wall_s: np.ndarray
+    n_test: int
+
+    def rows(self) -> list[dict]:
+        """One dict per size (NaN becomes None, so the rows are JSON-ready)."""
+        out = []
+        for i in range(len(self.n)):
+            out.append({"n": int(self.n[i]), "mean_test_error": _none_if_nan(self.mean[i]),
+                        "std_test_error": _none_if_nan(self.std[i]), "count": int(self.count[i]),
+                        "not_zero": int(self.not_zero[i]), "mean_wall_s": float(self.wall_s[i])})
+        return out
+
+    def to_dict(self) -> dict:
+        """JSON-ready summary: identification plus :meth:`rows`."""
+        return {"experiment": self.experiment, "config_hash": self.config_hash,
+                "dataset": self.dataset, "arch": self.arch, "n_test": self.n_test,
+                "curve": self.rows()}
+
+
+def learning_curve_table(path: str | Path, experiment: str | None = None) -> LearningCurveTable:
+    """Per-n mean, std and count of the test error of runs that reached zero training error.
+
+    Runs that did not reach zero are counted in ``not_zero`` and excluded from the
+    statistics (SCIENCE.md section 4, experiment 3: the object is the zero-error solution).
+    Same selection rules and errors as :func:`load_learning_curve`, except that a database
+    whose runs all failed to reach zero still gives a table (with NaN means).
+    """
+    rows = _select_runs(path, experiment)
+    sizes = np.array(sorted({r["n"] for r in rows}), dtype=float)
+    mean, std, count, not_zero, wall = (np.zeros(len(sizes)) for _ in range(5))
+    for i, size in enumerate(sizes):
+        at = [r for r in rows if r["n"] == size]
+        errs = np.array([r["test_error"] for r in at if r["reached_zero"]], dtype=float)
+        count[i], not_zero[i] = errs.size, len(at) - errs.size
+        mean[i] = errs.mean() if errs.size else np.nan
+        std[i] = errs.std(ddof=1) if errs.size > 1 else np.nan
+        wall[i] = np.mean([r["wall_s"] for r in at])
+    first = rows[0]
+    return LearningCurveTable(first["experiment"], first["config_hash"], first["dataset"],
+                              first["arch"], sizes, mean, std, count.astype(int),
+                              not_zero.astype(int), wall, int(first["n_test"]))
+
+
+def write_csv(table: LearningCurveTable, path: str | Path) -> Path:
+    """Write ``table.rows()`` as CSV (header: n, mean_test_error, ...); return the path."""
+    import csv
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    rows = table.rows()
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]) if rows else ["n"])
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+class _transaction:
+    """``BEGIN IMMEDIATE`` ... ``COMMIT`` (``ROLLBACK`` on error) on an autocommit connection."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def __enter__(self):
+        self.conn.execute("BEGIN IMMEDIATE")
+        return self.conn
+
+    def __exit__(self, exc_type, *exc) -> None:
+        self.conn.execute("ROLLBACK" if exc_type else "COMMIT")
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _none_if_nan(x: float):
+    return None if np.isnan(x) else float(x)
+
+
+def insert_runs(conn: sqlite3.Connection, runs: Iterable[Mapping]) -> int:
+    """Insert several runs, each in its own transaction; return how many were new."""
+    return sum(insert_run(conn, run) for run in runs)
