@@ -1,1 +1,18 @@
-"""fitting layer."""
+"""fitting layer: true-error density models and learning-curve laws fitted to measured curves.
+
+SCIENCE.md section 3. Public API::
+
+    from badminima.fitting import (LearningCurveFit, MODELS, MODEL_NAMES, get_model,
+                                   compare_models, plan_sample_size, read_curve_csv)
+"""
+
+from badminima.fitting.compare import ModelReport, compare_models
+from badminima.fitting.data import CurveData, curve_data, read_curve_csv
+from badminima.fitting.estimator import LearningCurveFit
+from badminima.fitting.extrapolation import split_sizes
+from badminima.fitting.models import MODEL_NAMES, MODELS, ModelSpec, get_model
+from badminima.fitting.planning import Plan, plan_sample_size
+
+__all__ = ["CurveData", "LearningCurveFit", "MODELS", "MODEL_NAMES", "ModelReport", "ModelSpec",
+           "Plan", "compare_models", "curve_data", "get_model", "plan_sample_size",
+           "read_curve_csv", "split_sizes"]

@@ -1,0 +1,127 @@
+"""Fit several models to one learning curve, score their extrapolation and rank them."""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from badminima.errors import BadminimaError, FitError
+from badminima.fitting.data import CurveData, curve_data
+from badminima.fitting.estimator import LearningCurveFit
+from badminima.fitting.extrapolation import Holdout, extrapolate, split_sizes
+from badminima.fitting.models import MODEL_NAMES
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class ModelReport:
+    """One model fitted to all the data, plus its held-out extrapolation test.
+
+    ``estimator`` is ``None`` and ``failure`` says why when the model could not be fitted.
+    ``extrapolated`` is the prediction of the fit on ``n <= holdout.fit_below`` at every size.
+    """
+
+    model: str
+    sizes: np.ndarray
+    estimator: LearningCurveFit | None = None
+    extrapolation_error: float | None = None
+    extrapolated: np.ndarray | None = None
+    holdout: Holdout | None = None
+    failure: str | None = None
+    seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        """The JSON object of ``badminima fit --json`` (NaN and inf become null)."""
+        out = {"model": self.model, "n": _clean(self.sizes)}
+        if self.estimator is None:
+            return out | {"error": self.failure}
+        est = self.estimator
+        out |= {"params": _clean(est.params_), "param_stderr": _clean(est.stderr_),
+                "aic": _clean(est.aic_), "bic": _clean(est.bic_),
+                "chi2_red": _clean(est.chi2_red_), "n_params": _clean(est.n_params_),
+                "extrapolation_error": _clean(self.extrapolation_error),
+                "fit_below": None if self.holdout is None else self.holdout.fit_below,
+                "predicted": _clean(est.predict(self.sizes)),
+                "extrapolated": _clean(self.extrapolated), "seconds": round(self.seconds, 3)}
+        extra = est.result_.extras.get("determined_eps_range")
+        if extra is not None:
+            out["determined_eps_range"] = _clean(extra)
+        if self.notes:
+            out["notes"] = list(self.notes)
+        return out
+
+
+def _clean(value):
+    if value is None:
+        return None
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return [_clean(v) for v in np.asarray(value, dtype=float).tolist()]
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+def fit_one(model: str, data: CurveData, holdout: Holdout | None, params: dict) -> ModelReport:
+    """Fit ``model`` on all the data and, when ``holdout`` is given, on its fit sizes."""
+    start = time.perf_counter()
+    report = ModelReport(model=model, sizes=data.sizes, holdout=holdout)
+    report.estimator = LearningCurveFit(model, **params).fit(data.n, data.errors)
+    if holdout is not None:
+        try:
+            report.extrapolation_error, report.extrapolated = extrapolate(
+                report.estimator, data, holdout)
+        except FitError as exc:
+            report.notes.append(f"no extrapolation score: {exc}")
+    report.seconds = time.perf_counter() - start
+    return report
+
+
+def compare_models(n, errors, models=MODEL_NAMES, fit_below: float | None = None,
+                   strict: bool = True, **params) -> list[ModelReport]:
+    """Fit every model in ``models``; rank by extrapolation error (then AIC).
+
+    Parameters
+    ----------
+    n, errors : array_like
+        Per-run sizes and test errors.
+    models : sequence of str
+    fit_below : float, optional
+        Fit the extrapolation test on ``n <= fit_below``; default: hold out the largest
+        quarter of the sizes (:func:`badminima.fitting.extrapolation.split_sizes`).
+    strict : bool
+        Raise the first :class:`FitError` (True), or record it in the report (False).
+    **params
+        Passed to :class:`LearningCurveFit` (``loss``, ``n_starts``, ``n_bootstrap``, ...).
+    """
+    data = curve_data(n, errors)
+    try:
+        holdout = split_sizes(data.sizes, fit_below)
+    except FitError:
+        if fit_below is not None or data.sizes.size >= 3:
+            raise
+        holdout = None  # two sizes: fit both, nothing left to extrapolate to
+    reports = []
+    for model in models:
+        try:
+            reports.append(fit_one(model, data, holdout, params))
+        except BadminimaError as exc:
+            if strict:
+                raise
+            logger.warning("model %r not fitted: %s", model, exc)
+            reports.append(ModelReport(model=model, sizes=data.sizes, failure=str(exc)))
+    return sorted(reports, key=_rank_key)
+
+
+def _rank_key(report: ModelReport):
+    if report.estimator is None:
+        return (2, math.inf, math.inf)
+    err = report.extrapolation_error
+    bad = err is None or not math.isfinite(err)
+    return (int(bad), math.inf if bad else err, report.estimator.aic_)
