@@ -1,0 +1,62 @@
+"""Device choice and reproducibility: explicit seeds and devices, no hidden global state."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+
+import torch
+
+from badminima.errors import InvalidParameterError
+
+logger = logging.getLogger(__name__)
+
+
+def resolve_device(device: str | torch.device | None = "auto") -> torch.device:
+    """``"auto"`` (or None) gives CUDA when present, else CPU; anything else is checked.
+
+    Raises
+    ------
+    InvalidParameterError
+        For an unknown device string, or CUDA requested where none is present.
+    """
+    if device is None or device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        resolved = torch.device(device)
+    except (RuntimeError, TypeError) as exc:
+        raise InvalidParameterError(
+            f"The 'device' parameter must be 'auto', 'cpu', 'cuda' or 'cuda:K'. Got {device!r} instead.") from exc
+    if resolved.type == "cuda" and not torch.cuda.is_available():
+        raise InvalidParameterError(f"The 'device' parameter is {device!r} but no CUDA device is present.")
+    return resolved
+
+
+@contextlib.contextmanager
+def seeded(seed: int):
+    """Run the block with torch's CPU generator seeded, restoring its state afterwards.
+
+    Models are built on the CPU inside this block and then moved, so their initial weights
+    do not depend on the device.
+    """
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        yield
+
+
+def make_deterministic(device: torch.device) -> None:
+    """Ask torch for deterministic kernels (a worker-process setting; CPU runs are exact).
+
+    On CUDA this also sets ``CUBLAS_WORKSPACE_CONFIG`` and disables cuDNN autotuning;
+    kernels without a deterministic version only warn.
+    """
+    if device.type == "cuda":
+        os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+        torch.backends.cudnn.benchmark = False
+    torch.use_deterministic_algorithms(True, warn_only=True)
+
+
+def data_generator(seed: int) -> torch.Generator:
+    """The CPU generator that orders minibatches (and draws augmentations) of one run."""
+    return torch.Generator().manual_seed(int(seed))
