@@ -1,5 +1,86 @@
-"""PLACEHOLDER: the 'sweep' subcommand is being written; replace this whole module."""
+"""The ``sweep`` and ``results`` subcommands: run a learning-curve sweep, print its curve.
+
+``badminima sweep CONFIG.toml [--db results.db] [--executor local|serial|ray] [--workers K]
+[--ray-address ADDR]`` runs every ``(n, seed)`` of the config not yet in the database.
+``badminima results DB [--experiment NAME] [--csv FILE] [--json]`` prints the per-n mean,
+std and count of the test error of the runs that reached zero training error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
 
 
-def register(subparsers):
-    pass
+def register(subparsers) -> None:
+    sweep = subparsers.add_parser(
+        "sweep", help="train networks to zero training error over sizes n and seeds",
+        description="Run every (n, seed) of an experiment config that is not yet in the results "
+                    "database; each finished run is stored at once, so an interrupted sweep resumes.")
+    sweep.add_argument("config", help="experiment TOML file (e.g. configs/digits-mlp.toml)")
+    sweep.add_argument("--db", default="results.db", help="SQLite results database (default: results.db)")
+    sweep.add_argument("--executor", default="local", choices=("local", "serial", "ray"),
+                       help="local process pool (default), serial (in this process) or Ray")
+    sweep.add_argument("--workers", type=int, default=None, help="parallel runs (default: CPU cores)")
+    sweep.add_argument("--ray-address", default=None,
+                       help="join this Ray cluster ('auto' or host:port; default: start a local Ray)")
+    sweep.add_argument("--no-progress", action="store_true", help="no progress bar")
+    sweep.set_defaults(handler=_run_sweep)
+
+    results = subparsers.add_parser(
+        "results", help="print the learning curve stored in a results database",
+        description="Per-n mean, standard deviation and count of the test error of the runs that "
+                    "reached zero training error (runs that did not are counted apart).")
+    results.add_argument("db", help="SQLite results database written by 'badminima sweep'")
+    results.add_argument("--experiment", default=None, help="experiment name (needed when the DB holds several)")
+    results.add_argument("--csv", default=None, metavar="FILE", help="also write the table as CSV")
+    results.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    results.set_defaults(handler=_run_results)
+
+
+def _run_sweep(args: argparse.Namespace) -> int:
+    from badminima.experiments.store import learning_curve_table
+    from badminima.experiments.sweep import run_sweep
+    from badminima.experiments.sweep_config import load_sweep_config
+
+    config = load_sweep_config(args.config)
+    options = {"address": args.ray_address} if args.ray_address else {}
+    summary = run_sweep(config, args.db, executor=args.executor, workers=args.workers,
+                        progress=not args.no_progress, **options)
+    print(f"{summary.experiment}: {summary.completed} runs done now, {summary.skipped} already in "
+          f"{summary.db_path}, {summary.not_zero} of the new runs did not reach zero training error "
+          f"({summary.wall_s:.1f} s)")
+    print(format_table(learning_curve_table(args.db, experiment=config.name)))
+    return 0
+
+
+def _run_results(args: argparse.Namespace) -> int:
+    from badminima.experiments.store import learning_curve_table, write_csv
+
+    table = learning_curve_table(args.db, experiment=args.experiment)
+    if args.csv:
+        write_csv(table, args.csv)
+    if args.json:
+        json.dump(table.to_dict(), sys.stdout, indent=2)
+        print()
+    else:
+        print(format_table(table))
+        if args.csv:
+            print(f"wrote {args.csv}")
+    return 0
+
+
+def format_table(table) -> str:
+    """The learning curve as aligned text: n, mean, std, count, not-zero runs, mean wall time."""
+    lines = [f"experiment {table.experiment} ({table.dataset}, {table.arch}, config {table.config_hash}, "
+             f"test set {table.n_test})",
+             f"{'n':>8} {'mean_err':>9} {'std_err':>9} {'count':>6} {'not_zero':>9} {'wall_s':>8}"]
+    for row in table.rows():
+        mean = "nan" if row["mean_test_error"] is None else f"{row['mean_test_error']:.4f}"
+        std = "nan" if row["std_test_error"] is None else f"{row['std_test_error']:.4f}"
+        lines.append(f"{row['n']:>8} {mean:>9} {std:>9} {row['count']:>6} {row['not_zero']:>9} "
+                     f"{row['mean_wall_s']:>8.2f}")
+    total, failed = int(table.count.sum() + table.not_zero.sum()), int(table.not_zero.sum())
+    lines.append(f"{total} runs; {failed} did not reach zero training error (excluded from mean and std)")
+    return "\n".join(lines)
