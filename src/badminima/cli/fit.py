@@ -1,5 +1,183 @@
-"""PLACEHOLDER: the 'fit' subcommand is being written; replace this whole module."""
+"""``badminima fit`` and ``badminima plan``: density models and laws fitted to learning curves.
+
+SOURCE is a results database of ``badminima sweep`` (SQLite; the runs that reached zero
+training error) or a CSV with a header naming the columns ``n`` and ``test_error`` (one row
+per run).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from pathlib import Path
+
+from badminima.errors import DataError, FitError, InvalidParameterError
+
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+_DEFAULT_BOOTSTRAP = 20
 
 
-def register(subparsers):
-    pass
+def register(subparsers) -> None:
+    fit = subparsers.add_parser(
+        "fit", help="fit true-error density models and learning-curve laws to a learning curve",
+        description="Fit density models (SCIENCE.md section 3) and the empirical laws to a "
+                    "measured learning curve; rank them by held-out extrapolation error.")
+    _add_source_options(fit)
+    fit.add_argument("--models", default="all",
+                     help="comma-separated model names, or 'all' (default): "
+                          "shifted-beta, memorization, rare-good-tail, nonparametric, "
+                          "pow3, pow4, mmf4, wbl4, exp3")
+    fit.add_argument("--fit-below", type=float, metavar="N",
+                     help="extrapolation test: fit on n <= N, score the larger sizes "
+                          "(default: hold out the largest quarter of the sizes)")
+    fit.add_argument("--json", action="store_true", help="print a JSON list instead of a table")
+    fit.add_argument("--plot", type=Path, metavar="FILE",
+                     help="save data, fits, extrapolations and fitted densities to FILE")
+    fit.set_defaults(handler=_run_fit)
+
+    plan = subparsers.add_parser(
+        "plan", help="training-set size needed for a target mean test error",
+        description="Fit one model and invert its learning curve: the smallest n whose "
+                    "predicted mean test error is at most the target, with a bootstrap interval.")
+    _add_source_options(plan)
+    plan.add_argument("--target-error", type=float, required=True, metavar="X",
+                      help="target mean test error, in (0, 1)")
+    plan.add_argument("--model", default="shifted-beta",
+                      help="model to invert (default: shifted-beta)")
+    plan.add_argument("--json", action="store_true", help="print a JSON object")
+    plan.set_defaults(handler=_run_plan)
+
+
+def _add_source_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("source", type=Path, metavar="SOURCE",
+                        help="results database (.db) or CSV with columns n,test_error")
+    parser.add_argument("--experiment", help="experiment name in a database holding several")
+    parser.add_argument("--loss", default="wls", choices=("wls", "likelihood"),
+                        help="weighted least squares on per-n means (default) or the "
+                             "likelihood of the runs (density models)")
+    parser.add_argument("--bootstrap", type=int, default=_DEFAULT_BOOTSTRAP, metavar="B",
+                        help=f"bootstrap refits for uncertainties (default {_DEFAULT_BOOTSTRAP}; "
+                             "0: asymptotic Jacobian errors)")
+    parser.add_argument("--starts", type=int, default=4, help="optimizer starts (default 4)")
+    parser.add_argument("--eps-max", type=float, default=1.0,
+                        help="upper end of the error range of density models, e.g. the "
+                             "chance level 1-1/C (default 1)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of starts and bootstrap")
+
+
+def load_source(path: Path, experiment: str | None = None):
+    """Per-run ``(n, test_error)`` from a results database or a CSV file."""
+    if not path.is_file():
+        raise DataError(f"{path}: no such file (expected a results database or a CSV).")
+    with path.open("rb") as handle:
+        is_db = handle.read(len(_SQLITE_MAGIC)) == _SQLITE_MAGIC
+    if is_db:
+        from badminima.experiments.store import load_learning_curve
+        return load_learning_curve(path, experiment)
+    if experiment is not None:
+        raise InvalidParameterError(f"--experiment applies to a results database; "
+                                    f"{path} is not one.")
+    from badminima.fitting import read_curve_csv
+    return read_curve_csv(path)
+
+
+def _fit_params(args) -> dict:
+    return {"loss": args.loss, "n_bootstrap": args.bootstrap, "n_starts": args.starts,
+            "seed": args.seed, "eps_max": args.eps_max}
+
+
+def _parse_models(text: str) -> tuple[tuple[str, ...], bool]:
+    from badminima.fitting import MODEL_NAMES
+    if text.strip() == "all":
+        return MODEL_NAMES, False
+    names = tuple(name.strip() for name in text.split(",") if name.strip())
+    unknown = [name for name in names if name not in MODEL_NAMES]
+    if unknown or not names:
+        raise InvalidParameterError(
+            f"--models: unknown model {', '.join(map(repr, unknown)) or '(none given)'}; "
+            f"choose from {', '.join(MODEL_NAMES)} or 'all'.")
+    return names, True
+
+
+def _run_fit(args) -> int:
+    from badminima.fitting import compare_models
+    models, strict = _parse_models(args.models)
+    n, errors = load_source(args.source, args.experiment)
+    reports = compare_models(n, errors, models=models, fit_below=args.fit_below,
+                             strict=strict, **_fit_params(args))
+    fitted = [r for r in reports if r.estimator is not None]
+    if not fitted:
+        raise FitError("no model could be fitted: " +
+                       "; ".join(f"{r.model}: {r.failure}" for r in reports))
+    if args.json:
+        print(json.dumps([r.to_dict() for r in reports], indent=2))
+    else:
+        print(format_table(reports))
+    if args.plot is not None:
+        _save_plot(reports, args.plot)
+    return 0
+
+
+def _save_plot(reports, path: Path) -> None:
+    from badminima.report.fit_plots import plot_fit_report
+    fig = plot_fit_report(reports)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=120, bbox_inches="tight")
+    print(f"wrote {path}", file=sys.stderr)
+
+
+def _fmt(value: float | None, digits: int = 4) -> str:
+    return "-" if value is None or not math.isfinite(value) else f"{value:.{digits}g}"
+
+
+def format_table(reports) -> str:
+    """The ranked table of ``badminima fit``: one model per row."""
+    fitted = [r for r in reports if r.estimator is not None]
+    holdout = next((r.holdout for r in fitted if r.holdout is not None), None)
+    head = (f"{'rank':>4}  {'model':<15} {'chi2_red':>9} {'AIC':>10} {'BIC':>10} "
+            f"{'extrap_err':>10}  parameters (+- bootstrap stderr)")
+    lines = [head, "-" * len(head)]
+    for rank, r in enumerate(reports, start=1):
+        if r.estimator is None:
+            lines.append(f"{'-':>4}  {r.model:<15} not fitted: {r.failure}")
+            continue
+        est = r.estimator
+        params = "  ".join(f"{k}={_fmt(v)}+-{_fmt(est.stderr_[k], 2)}"
+                           for k, v in est.params_.items())
+        lines.append(f"{rank:>4}  {r.model:<15} {_fmt(est.chi2_red_):>9} {_fmt(est.aic_, 5):>10} "
+                     f"{_fmt(est.bic_, 5):>10} {_fmt(r.extrapolation_error, 3):>10}  {params}")
+        lines.extend(f"{'':>21}note: {note}" for note in r.notes)
+    if holdout is not None:
+        lines.append(f"extrap_err: relative mean absolute error at n > {holdout.fit_below:g} "
+                     f"({', '.join(f'{s:g}' for s in holdout.held_out)}) of the fit on "
+                     f"n <= {holdout.fit_below:g}; ranked by it, then AIC.")
+    return "\n".join(lines)
+
+
+def _run_plan(args) -> int:
+    from badminima.fitting import LearningCurveFit, get_model, plan_sample_size
+    if args.model != "nonparametric":
+        get_model(args.model)  # unknown names fail before the data are read
+    n, errors = load_source(args.source, args.experiment)
+    fit = LearningCurveFit(args.model, **_fit_params(args)).fit(n, errors)
+    plan = plan_sample_size(fit, args.target_error)
+    if args.json:
+        print(json.dumps({"model": args.model, "target_error": plan.target, "n": plan.n,
+                          "low": _json_number(plan.low), "high": _json_number(plan.high),
+                          "floor": plan.floor, "params": fit.params_,
+                          "param_stderr": fit.stderr_}, indent=2))
+        return 0
+    if plan.low is None:
+        interval = "no interval: no bootstrap refits"
+    else:
+        high = "unreachable" if math.isinf(plan.high) else f"{plan.high:.0f}"
+        interval = f"95% bootstrap interval [{plan.low:.0f}, {high}]"
+    print(f"{args.model}: mean test error <= {plan.target:g} needs n = {plan.n} ({interval}); "
+          f"fitted error floor {plan.floor:.4g}")
+    return 0
+
+
+def _json_number(value):
+    return None if value is None or not math.isfinite(value) else value

@@ -23,7 +23,8 @@ class ModelReport:
     """One model fitted to all the data, plus its held-out extrapolation test.
 
     ``estimator`` is ``None`` and ``failure`` says why when the model could not be fitted.
-    ``extrapolated`` is the prediction of the fit on ``n <= holdout.fit_below`` at every size.
+    ``extrapolation_fit`` is the fit on ``n <= holdout.fit_below`` and ``extrapolated`` its
+    prediction at every size.
     """
 
     model: str
@@ -31,6 +32,7 @@ class ModelReport:
     estimator: LearningCurveFit | None = None
     extrapolation_error: float | None = None
     extrapolated: np.ndarray | None = None
+    extrapolation_fit: LearningCurveFit | None = None
     holdout: Holdout | None = None
     failure: str | None = None
     seconds: float = 0.0
@@ -75,8 +77,8 @@ def fit_one(model: str, data: CurveData, holdout: Holdout | None, params: dict) 
     report.estimator = LearningCurveFit(model, **params).fit(data.n, data.errors)
     if holdout is not None:
         try:
-            report.extrapolation_error, report.extrapolated = extrapolate(
-                report.estimator, data, holdout)
+            (report.extrapolation_error, report.extrapolation_fit,
+             report.extrapolated) = extrapolate(report.estimator, data, holdout)
         except FitError as exc:
             report.notes.append(f"no extrapolation score: {exc}")
     report.seconds = time.perf_counter() - start

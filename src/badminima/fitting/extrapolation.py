@@ -70,14 +70,15 @@ def relative_mae(predicted: np.ndarray, observed: np.ndarray) -> float:
     return float(np.sum(np.abs(np.asarray(predicted) - observed)) / total)
 
 
-def extrapolate(estimator, data: CurveData, holdout: Holdout) -> tuple[float, np.ndarray]:
+def extrapolate(estimator, data: CurveData, holdout: Holdout):
     """Refit a copy of ``estimator`` on the sizes up to ``holdout.fit_below``.
 
-    Returns the extrapolation error and the prediction at every size of ``data``.
+    Returns the extrapolation error, the refitted copy and its prediction at every size of
+    ``data``.
     """
     mask = np.isin(data.sizes, holdout.fit_sizes)
     train = data.select(mask)
     clone = type(estimator)(**estimator.get_params()).fit(train.n, train.errors)
     predicted = clone.predict(data.sizes)
     score = relative_mae(predicted[~mask], data.means[~mask])
-    return score, predicted
+    return score, clone, predicted
