@@ -126,10 +126,12 @@ class Dataset:
         mean, std = _image_stats(self.x_train)
         std = np.where(std > 0, std, 1.0)
 
-        def apply(x):
-            out = x.astype(np.float32)
-            out -= mean.astype(np.float32)
-            out /= std.astype(np.float32)
+        scale = (1.0 / std).astype(np.float32)
+        shift = (-mean / std).astype(np.float32)
+
+        def apply(x):  # two passes over a float32 output: x * (1/sigma) + (-mu/sigma)
+            out = np.multiply(x, scale, dtype=np.float32)
+            out += shift
             return out
 
         stats = {"mean": mean.astype(np.float32), "std": std.astype(np.float32)}
@@ -194,19 +196,27 @@ def stratified_order(labels: np.ndarray, seed: int) -> np.ndarray:
 
 
 def _image_stats(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Training mean and std, per channel for ``(N, H, W, 3)``, global otherwise (float64)."""
-    axes = tuple(range(x.ndim - 1)) if x.ndim == 4 else None
-    mean = np.zeros(x.shape[-1] if axes else (), dtype=np.float64)
-    sq = np.zeros_like(mean)
-    count = 0
-    for start in range(0, len(x), 8192):  # chunks keep float64 copies small
-        chunk = x[start:start + 8192].astype(np.float64)
-        mean += chunk.sum(axis=axes)
-        sq += np.square(chunk).sum(axis=axes)
-        count += chunk.size // (mean.size or 1)
-    mean /= count
-    var = np.maximum(sq / count - mean ** 2, 0.0)
-    return np.asarray(mean), np.sqrt(var)
+    """Training mean and std, per channel for ``(N, H, W, 3)``, global otherwise (float64).
+
+    ``uint8`` images are summarized exactly through value histograms (fast, no float copy).
+    """
+    per_channel = x.ndim == 4
+    columns = x.reshape(-1, x.shape[-1]) if per_channel else x.reshape(-1, 1)
+    mean, std = [], []
+    for c in range(columns.shape[1]):
+        if x.dtype == np.uint8:
+            counts = np.bincount(columns[:, c], minlength=256).astype(np.float64)
+            values = np.arange(256, dtype=np.float64)
+            m = counts @ values / counts.sum()
+            v = counts @ np.square(values - m) / counts.sum()
+        else:
+            col = columns[:, c].astype(np.float64)
+            m, v = col.mean(), col.var()
+        mean.append(m)
+        std.append(np.sqrt(v))
+    if not per_channel:
+        return np.asarray(mean[0]), np.asarray(std[0])
+    return np.asarray(mean), np.asarray(std)
 
 
 def _class_indices(classes: Sequence, class_names: list, owner: str) -> list[int]:

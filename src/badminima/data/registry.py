@@ -5,8 +5,10 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable, Sequence
 
+from badminima.data.cifar10 import load_cifar10, load_imagefolder
 from badminima.data.dataset import Dataset
 from badminima.data.digits import load_digits_dataset
+from badminima.data.mnist import load_fashion_mnist, load_mnist
 from badminima.data.synthetic import load_synthetic_linear, load_synthetic_mlp
 from badminima.errors import InvalidParameterError
 
@@ -15,6 +17,10 @@ DATASETS: dict[str, Callable[..., Dataset]] = {
     "synthetic-linear": load_synthetic_linear,
     "synthetic-mlp": load_synthetic_mlp,
     "digits": load_digits_dataset,
+    "mnist": load_mnist,
+    "fashion-mnist": load_fashion_mnist,
+    "cifar10": load_cifar10,
+    "imagefolder": load_imagefolder,
 }
 
 
