@@ -42,14 +42,14 @@ def pow4(n, a, b, c, d):
 def mmf4(n, a, b, c, d):
     r"""Morgan-Mercer-Flodin law, :math:`E(n) = (a b + c n^d) / (b + n^d)`.
 
-    Written as :math:`c + (a - c) / (1 + n^d / b)`, stable for large ``n^d``.
+    Written as :math:`c + (a - c) b / (b + n^d)`.
     """
-    return c + (a - c) / (1.0 + np.exp(d * np.log(n) - np.log(b)))
+    return c + (a - c) * b / (b + np.power(n, d))
 
 
 def wbl4(n, a, b, c, d):
     r"""Weibull law, :math:`E(n) = a + b \exp(-c n^d)`."""
-    return a + b * np.exp(-c * np.exp(d * np.log(n)))
+    return a + b * np.exp(-c * np.power(n, d))
 
 
 def exp3(n, a, b, c):
