@@ -1,5 +1,75 @@
-"""PLACEHOLDER: the 'gibbs' subcommand is being written; replace this whole module."""
+"""The ``gibbs`` subcommand: sample global minima of perceptrons exactly, at any n.
+
+``badminima gibbs CONFIG.toml [--out DIR] [--executor local|serial|ray] [--workers K]
+[--ray-address ADDR]`` runs the experiment of :mod:`badminima.experiments.gibbs` and writes
+``results.json``, ``results.csv``, ``learning_curve.png`` and ``bad_fraction.png`` to DIR.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
 
 
-def register(subparsers):
-    pass
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "gibbs", help="sample perceptron global minima uniformly (quenched vs annealed curves)",
+        description="Sample the version space (zero-training-error perceptrons) uniformly for every "
+                    "training-set size of the config, and compare the measured (quenched) learning "
+                    "curve and bad fraction with the annealed theory and with rejection sampling.")
+    parser.add_argument("config", help="experiment TOML file (e.g. configs/gibbs-perceptron.toml)")
+    parser.add_argument("--out", default="gibbs-output", help="output folder (default: gibbs-output)")
+    parser.add_argument("--executor", default=None, choices=("local", "serial", "ray"),
+                        help="override the config's executor")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="override the config's number of parallel tasks (0: all cores)")
+    parser.add_argument("--ray-address", default=None,
+                        help="join this Ray cluster ('auto' or host:port; default: start a local Ray)")
+    parser.set_defaults(handler=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from badminima.errors import InvalidParameterError
+    from badminima.experiments.gibbs import run_gibbs, write_gibbs_results
+    from badminima.experiments.gibbs_config import load_gibbs_config
+    from badminima.report.gibbs_plots import plot_gibbs_bad_fraction, plot_gibbs_learning_curves
+
+    if args.workers is not None and args.workers < 0:
+        raise InvalidParameterError(f"The '--workers' option must be >= 0. Got {args.workers} instead.")
+    config = load_gibbs_config(args.config)
+    options = {"address": args.ray_address} if args.ray_address else {}
+    began = time.perf_counter()
+    result = run_gibbs(config, executor=args.executor, workers=args.workers, **options)
+    out = Path(args.out)
+    written = write_gibbs_results(result, out)
+    for name, plot in (("learning_curve.png", plot_gibbs_learning_curves),
+                       ("bad_fraction.png", plot_gibbs_bad_fraction)):
+        fig = plot(result["columns"])
+        fig.savefig(out / name, dpi=120, bbox_inches="tight")
+        plt.close(fig)
+        written.append(out / name)
+    print(_format_table(result["columns"]))
+    print(f"{config.name}: {len(result['cells'])} cells in {time.perf_counter() - began:.1f} s; wrote "
+          + ", ".join(str(p) for p in written))
+    return 0
+
+
+def _format_table(columns) -> str:
+    """One line per (N, n): measured vs annealed error and bad fraction, diagnostics, rejection."""
+    head = (f"{'N':>4} {'n':>6} {'alpha':>6} {'E_meas':>8} {'+-':>7} {'E_ann':>8} {'B_meas':>7} "
+            f"{'B_ann':>7} {'rhat':>6} {'ess':>6} {'E_rej':>8}")
+    lines = [head]
+    fmt = lambda v, spec: "nan" if v is None or v != v else format(v, spec)
+    for i in range(len(columns["n"])):
+        get = lambda key: columns[key][i]
+        lines.append(f"{get('N'):>4} {get('n'):>6} {get('alpha'):>6.2f} "
+                     f"{fmt(get('learning_curve_measured'), '.4f'):>8} {fmt(get('learning_curve_stderr'), '.4f'):>7} "
+                     f"{fmt(get('learning_curve_annealed'), '.4f'):>8} {fmt(get('bad_fraction_measured'), '.3f'):>7} "
+                     f"{fmt(get('bad_fraction_annealed'), '.3f'):>7} {fmt(get('rhat'), '.3f'):>6} "
+                     f"{fmt(get('ess'), '.0f'):>6} {fmt(get('rejection_learning_curve'), '.4f'):>8}")
+    return "\n".join(lines)

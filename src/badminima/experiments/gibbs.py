@@ -1,0 +1,292 @@
+"""Gibbs experiment: the true error of random global minima of a perceptron, at any n.
+
+For each input dimension ``N``, ``R`` teachers ``w*_r`` uniform on the sphere label isotropic
+Gaussian inputs; the training set of size ``n`` is the first ``n`` points of set ``r``
+(nested). In each cell ``(N, r, n)`` a version-space sampler draws global minima uniformly
+from ``H(S)`` (:func:`badminima.sampling.version_space.sample_version_space`); their true
+errors are exact, ``eps = angle(w, w*) / pi``. Per ``(N, n)``:
+
+- the *quenched* learning curve ``<E[eps | H(S)]>_S`` (mean over the R sets of the mean
+  error of the samples) with its standard error, and the bad fraction ``<P(eps > eps0 | H(S))>_S``;
+- next to the *annealed* ``E_n`` and ``B_n(eps0)`` of ``SphericalPerceptron(N)``
+  (SCIENCE.md section 2), which replace the average of the ratio by the ratio of averages;
+  their gap is the covariance term of section 2;
+- where the acceptance rate still allows it, plain rejection sampling from the prior on the
+  same training sets (Guess & Check), which must agree with the sampler.
+
+Every cell and every rejection chunk is an independent task with its own seed
+(``SeedSequence([seed, N, r, n or chunk, kind])``), run by an executor
+(:mod:`badminima.experiments.executors`) and merged by index, so the result does not depend on
+the number of workers.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import json
+import logging
+import math
+from pathlib import Path
+
+import numpy as np
+
+from badminima.experiments.configfile import config_hash, config_to_dict
+from badminima.experiments.executors import get_executor
+from badminima.experiments.gibbs_config import GibbsConfig
+from badminima.sampling.version_space import angle_error, sample_version_space
+from badminima.sampling.version_space_diagnostics import effective_sample_size, split_rhat
+
+__all__ = ["GibbsCell", "RejectionChunk", "teacher_training_set", "run_gibbs_cell",
+           "run_rejection_chunk", "gibbs_tasks", "run_gibbs", "write_gibbs_results", "COLUMNS"]
+
+logger = logging.getLogger(__name__)
+
+_GIBBS, _REJECTION = 1, 2
+
+#: Columns of results.json / results.csv, one row per (N, n).
+COLUMNS = ("N", "n", "alpha", "eps0",
+           "learning_curve_measured", "learning_curve_stderr", "learning_curve_mc_stderr",
+           "learning_curve_annealed", "bad_fraction_measured", "bad_fraction_stderr",
+           "bad_fraction_annealed", "bad_fraction_bound", "rhat", "ess",
+           "rejection_acceptance", "rejection_learning_curve", "rejection_mc_stderr",
+           "rejection_bad_fraction")
+
+
+def teacher_training_set(seed: int, dim: int, index: int, n_max: int):
+    """Teacher ``w*`` (uniform direction) and ``n_max`` isotropic Gaussian points it labels.
+
+    Deterministic in ``(seed, dim, index)``; the training set of size ``n`` is the first
+    ``n`` rows (nested sets).
+    """
+    rng = np.random.default_rng([seed, dim, index, 0])
+    teacher = rng.standard_normal(dim)
+    teacher /= np.linalg.norm(teacher)
+    X = rng.standard_normal((n_max, dim))
+    return teacher, X, np.where(X @ teacher > 0, 1, -1)
+
+
+@dataclasses.dataclass(frozen=True)
+class GibbsCell:
+    """Task: sample the version space of training set ``index`` of dimension ``dim`` at size ``n``."""
+
+    seed: int
+    dim: int
+    index: int
+    n: int
+    n_max: int
+    method: str
+    chains: int
+    samples: int
+    burn_in: int | None
+    thin: int | None
+
+
+@dataclasses.dataclass(frozen=True)
+class RejectionChunk:
+    """Task: ``draws`` uniform perceptrons checked against the nested sets of sizes ``sizes``."""
+
+    seed: int
+    dim: int
+    index: int
+    chunk: int
+    draws: int
+    sizes: tuple[int, ...]
+    eps0: float
+
+
+def run_gibbs_cell(cell: GibbsCell) -> dict:
+    """Errors of the sampled global minima of one cell, with R-hat and ESS of the error trace."""
+    teacher, X, y = teacher_training_set(cell.seed, cell.dim, cell.index, cell.n_max)
+    sample = sample_version_space(
+        X[:cell.n], y[:cell.n], n_samples=cell.samples, n_chains=cell.chains, method=cell.method,
+        burn_in=cell.burn_in, thin=cell.thin,
+        rng=np.random.default_rng([cell.seed, cell.dim, cell.index, cell.n, _GIBBS]))
+    errors = angle_error(sample.directions, teacher)
+    ess = effective_sample_size(errors)
+    return {"errors": errors, "mean": float(errors.mean()),
+            "mc_stderr": float(errors.std(ddof=1) / math.sqrt(ess)), "ess": ess,
+            "rhat": split_rhat(errors) if cell.chains > 1 else float("nan")}
+
+
+def run_rejection_chunk(chunk: RejectionChunk, block: int = 16) -> dict:
+    """Rejection sampling: per size, the number of survivors and sums of their errors.
+
+    A perceptron that errs on one of the first ``n`` points is rejected for every
+    ``n' >= n`` (SCIENCE.md section 4, experiment 1), so the index of its first error
+    answers every size at once; points are checked in blocks, only for draws still alive.
+    """
+    n_max = max(chunk.sizes)
+    teacher, X, y = teacher_training_set(chunk.seed, chunk.dim, chunk.index, n_max)
+    rng = np.random.default_rng([chunk.seed, chunk.dim, chunk.index, chunk.chunk, _REJECTION])
+    W = rng.standard_normal((chunk.draws, chunk.dim))
+    first_error = np.full(chunk.draws, n_max)
+    alive = np.arange(chunk.draws)
+    A = X * y[:, None]
+    for start in range(0, n_max, block):
+        if not alive.size:
+            break
+        wrong = W[alive] @ A[start:start + block].T <= 0
+        failed = wrong.any(axis=1)
+        first_error[alive[failed]] = start + np.argmax(wrong[failed], axis=1)
+        alive = alive[~failed]
+    errors = angle_error(W, teacher)
+    sizes = np.asarray(chunk.sizes)
+    kept = first_error[None, :] >= sizes[:, None]
+    return {"draws": chunk.draws, "count": kept.sum(axis=1),
+            "sum": (kept * errors).sum(axis=1), "sum2": (kept * errors ** 2).sum(axis=1),
+            "bad": (kept & (errors > chunk.eps0)).sum(axis=1)}
+
+
+def gibbs_tasks(config: GibbsConfig) -> tuple[list[GibbsCell], list[RejectionChunk]]:
+    """All sampler cells and rejection chunks of an experiment, in a fixed order."""
+    cells, chunks = [], []
+    rej = config.rejection
+    for dim in config.grid.dims:
+        sizes = tuple(config.grid.sizes(dim))
+        for index in range(config.grid.training_sets):
+            for n in sizes:
+                cells.append(GibbsCell(config.seed, dim, index, n, max(sizes), config.sampler.method,
+                                       config.sampler.chains, config.sampler.samples,
+                                       config.sampler.burn_in, config.sampler.thin))
+            for k, begin in enumerate(range(0, rej.samples, rej.chunk)):
+                chunks.append(RejectionChunk(config.seed, dim, index, k,
+                                             min(rej.chunk, rej.samples - begin), sizes, config.eps0))
+    return cells, chunks
+
+
+def _run_task(task):
+    """Module-level dispatcher, so one executor pass runs both kinds of task."""
+    return run_gibbs_cell(task) if isinstance(task, GibbsCell) else run_rejection_chunk(task)
+
+
+def _annealed(dim: int, sizes: np.ndarray, eps0: float) -> dict:
+    """Annealed E_n, B_n(eps0) and the exponential bound of SphericalPerceptron(N) (section 2)."""
+    from badminima.theory import SphericalPerceptron, bad_fraction, bad_fraction_bound, learning_curve
+    density = SphericalPerceptron(dim)
+    bound = bad_fraction_bound(density, sizes, eps0)
+    bound = getattr(bound, "bound", bound)
+    return {"learning_curve_annealed": np.asarray(learning_curve(density, sizes), dtype=float),
+            "bad_fraction_annealed": np.asarray(bad_fraction(density, sizes, eps0), dtype=float),
+            "bad_fraction_bound": np.asarray(bound, dtype=float)}
+
+
+def _quenched(cells: list[dict], eps0: float) -> dict:
+    """Quenched mean and bad fraction over the R training sets of one (N, n), with errors.
+
+    The standard error combines both sources: with ``R > 1`` it is the spread of the R
+    per-set means (which contains their Monte Carlo noise) over ``sqrt(R)``; with ``R = 1``
+    the chain's ``sd / sqrt(ESS)``. ``mc_stderr = sqrt(sum_r se_r^2) / R`` is the Monte Carlo
+    part alone (the error of a comparison on the same training sets).
+    """
+    means = np.array([c["mean"] for c in cells])
+    bad = np.array([np.mean(c["errors"] > eps0) for c in cells])
+    mc = math.sqrt(sum(c["mc_stderr"] ** 2 for c in cells)) / len(cells)
+    return {"learning_curve_measured": float(means.mean()),
+            "learning_curve_stderr": _spread(means) if means.size > 1 else mc,
+            "learning_curve_mc_stderr": mc,
+            "bad_fraction_measured": float(bad.mean()), "bad_fraction_stderr": _spread(bad),
+            "rhat": float(np.max([c["rhat"] for c in cells])),
+            "ess": float(min(c["ess"] for c in cells))}
+
+
+def _spread(values: np.ndarray) -> float:
+    """Standard error of the mean of independent values (NaN for a single value)."""
+    return float(values.std(ddof=1) / math.sqrt(values.size)) if values.size > 1 else float("nan")
+
+
+def _rejection(per_set: list[dict], position: int, config: GibbsConfig) -> dict:
+    """Rejection columns at one size: quenched mean of survivors where every set has enough."""
+    nan = {"rejection_acceptance": float("nan"), "rejection_learning_curve": float("nan"),
+           "rejection_mc_stderr": float("nan"), "rejection_bad_fraction": float("nan")}
+    if not per_set:
+        return nan
+    count = np.array([s["count"][position] for s in per_set], dtype=float)
+    draws = np.array([s["draws"] for s in per_set], dtype=float)
+    nan["rejection_acceptance"] = float(count.sum() / draws.sum())
+    if nan["rejection_acceptance"] < config.rejection.min_acceptance or count.min() < config.rejection.min_survivors:
+        return nan
+    total = np.array([s["sum"][position] for s in per_set])
+    total2 = np.array([s["sum2"][position] for s in per_set])
+    means = total / count
+    variances = (total2 / count - means ** 2) * count / (count - 1)
+    nan.update(rejection_learning_curve=float(means.mean()),
+               rejection_mc_stderr=float(math.sqrt(np.sum(np.maximum(variances, 0) / count)) / len(per_set)),
+               rejection_bad_fraction=float(np.mean([s["bad"][position] for s in per_set] / count)))
+    return nan
+
+
+def _merge_rejection(chunks: list[RejectionChunk], results: list[dict]) -> dict:
+    """Sum the chunks of each (N, training set) in task order (so the sums are reproducible)."""
+    merged: dict[tuple[int, int], dict] = {}
+    for chunk, result in zip(chunks, results):
+        key = (chunk.dim, chunk.index)
+        if key not in merged:
+            merged[key] = {k: np.array(v, dtype=float) for k, v in result.items()}
+        else:
+            for k, v in result.items():
+                merged[key][k] = merged[key][k] + v
+    return merged
+
+
+def run_gibbs(config: GibbsConfig, executor: str | None = None, workers: int | None = None,
+              **executor_options) -> dict:
+    """Run a Gibbs experiment; return ``{"columns": {name: list}, "cells": [...], ...}``.
+
+    ``executor`` and ``workers`` override ``config.executor`` (``workers=0``: all cores).
+    The result does not depend on the executor or the number of workers.
+    """
+    cells, chunks = gibbs_tasks(config)
+    tasks = [*cells, *chunks]
+    name = executor or config.executor.name
+    workers = config.executor.workers if workers is None else workers
+    results: list = [None] * len(tasks)
+    with get_executor(name, workers or None, **executor_options) as pool:
+        for done, (index, result) in enumerate(pool.imap_unordered(_run_task, tasks), 1):
+            results[index] = result
+            logger.info("task %d/%d done", done, len(tasks))
+    cell_results, rejection = results[:len(cells)], _merge_rejection(chunks, results[len(cells):])
+    rows = []
+    for dim in config.grid.dims:
+        sizes = np.array(config.grid.sizes(dim))
+        annealed = _annealed(dim, sizes, config.eps0)
+        per_set = [rejection[(dim, r)] for r in range(config.grid.training_sets) if (dim, r) in rejection]
+        for position, n in enumerate(sizes):
+            of_cell = [res for cell, res in zip(cells, cell_results) if cell.dim == dim and cell.n == n]
+            rows.append({"N": dim, "n": int(n), "alpha": float(n / dim), "eps0": config.eps0,
+                         **_quenched(of_cell, config.eps0),
+                         **{k: float(v[position]) for k, v in annealed.items()},
+                         **_rejection(per_set, position, config)})
+    return {"name": config.name, "config": config_to_dict(config), "config_hash": config_hash(config),
+            "columns": {key: [row[key] for row in rows] for key in COLUMNS},
+            "cells": [{"N": c.dim, "training_set": c.index, "n": c.n, "mean": r["mean"],
+                       "mc_stderr": r["mc_stderr"], "ess": r["ess"], "rhat": r["rhat"]}
+                      for c, r in zip(cells, cell_results)]}
+
+
+def _jsonable(value):
+    """NaN and infinities become null (JSON has no NaN)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def write_gibbs_results(result: dict, out_dir: str | Path) -> list[Path]:
+    """Write ``results.json`` (config, columns, per-cell diagnostics) and ``results.csv``."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    columns = result["columns"]
+    document = {"name": result["name"], "config": result["config"], "config_hash": result["config_hash"],
+                **columns, "cells": result["cells"]}
+    json_path, csv_path = out / "results.json", out / "results.csv"
+    json_path.write_text(json.dumps(_jsonable(document), indent=1) + "\n", encoding="utf-8")
+    with csv_path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(COLUMNS)
+        for row in zip(*(columns[key] for key in COLUMNS)):
+            writer.writerow(["" if isinstance(v, float) and not math.isfinite(v) else v for v in row])
+    return [json_path, csv_path]

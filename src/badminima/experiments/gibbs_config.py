@@ -1,0 +1,143 @@
+"""The config of a Gibbs (version-space sampling) experiment: one TOML file.
+
+::
+
+    name = "gibbs-perceptron"
+    seed = 0                     # one seed for teachers, training sets, chains, rejection
+    eps0 = 0.1                   # "bad" global minima: true error > eps0
+
+    [grid]
+    dims = [20, 50]              # perceptron input dimensions N
+    alphas = [0.5, 1.0, 2.0]     # n = round(alpha N) training points (nested prefixes)
+    training_sets = 8            # R teachers and training sets per N
+
+    [sampler]                    # badminima.sampling.sample_version_space
+    method = "hmc"               # or "hit_and_run"
+    chains = 4                   # >= 4 for split R-hat
+    samples = 100                # kept per chain
+    burn_in = 20                 # optional: the method's default when omitted
+    thin = 1                     # optional
+
+    [rejection]                  # plain rejection sampling, where it still works
+    samples = 200000             # uniform draws per training set (0: off)
+    chunk = 50000                # draws per task
+    min_acceptance = 1e-4        # report rejection at n where the acceptance is at least this
+    min_survivors = 20           # ... and every training set kept at least this many
+
+    [executor]
+    name = "local"               # serial, local or ray
+    workers = 2                  # 0: all cores
+
+Inputs are isotropic Gaussian, labels come from a teacher perceptron drawn uniformly from the
+sphere, so the true error of a student ``w`` is exactly ``angle(w, w*) / pi`` (SCIENCE.md
+section 2, spherical perceptron).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Literal
+
+from badminima.errors import InvalidParameterError
+from badminima.experiments.configfile import load_toml_config
+from badminima.validation import check_int, check_real
+
+__all__ = ["GridSpec", "SamplerSpec", "RejectionSpec", "ExecutorSpec", "GibbsConfig",
+           "load_gibbs_config"]
+
+
+@dataclasses.dataclass(frozen=True)
+class GridSpec:
+    """Which cells: every ``N`` of ``dims`` times every ``alpha`` times ``training_sets`` sets."""
+
+    dims: tuple[int, ...] = (20,)
+    alphas: tuple[float, ...] = (0.5, 1.0, 2.0, 5.0)
+    training_sets: int = 4
+
+    def __post_init__(self) -> None:
+        if not self.dims or not self.alphas:
+            raise InvalidParameterError("The 'dims' and 'alphas' parameters of grid must not be empty.")
+        for dim in self.dims:
+            check_int("dims", dim, "grid", 2)
+        for alpha in self.alphas:
+            check_real("alphas", alpha, "grid", 0, None, "neither")
+        check_int("training_sets", self.training_sets, "grid", 1)
+        for dim in self.dims:
+            ns = self.sizes(dim)
+            if min(ns) < 1 or len(set(ns)) != len(ns):
+                raise InvalidParameterError(
+                    f"The 'alphas' parameter of grid gives training-set sizes {ns} for N = {dim}: "
+                    "each must be at least 1 and they must be distinct.")
+
+    def sizes(self, dim: int) -> list[int]:
+        """Training-set sizes ``n = round(alpha N)`` for dimension ``dim``."""
+        return [int(round(alpha * dim)) for alpha in self.alphas]
+
+
+@dataclasses.dataclass(frozen=True)
+class SamplerSpec:
+    """Arguments of :func:`badminima.sampling.version_space.sample_version_space`."""
+
+    method: Literal["hmc", "hit_and_run"] = "hmc"
+    chains: int = 4
+    samples: int = 100
+    burn_in: int | None = None
+    thin: int | None = None
+
+    def __post_init__(self) -> None:
+        check_int("chains", self.chains, "sampler", 1)
+        check_int("samples", self.samples, "sampler", 4)
+        if self.burn_in is not None:
+            check_int("burn_in", self.burn_in, "sampler", 0)
+        if self.thin is not None:
+            check_int("thin", self.thin, "sampler", 1)
+
+
+@dataclasses.dataclass(frozen=True)
+class RejectionSpec:
+    """Rejection sampling from the prior: ``samples`` draws per training set, in ``chunk``s."""
+
+    samples: int = 200_000
+    chunk: int = 50_000
+    min_acceptance: float = 1e-4
+    min_survivors: int = 20
+
+    def __post_init__(self) -> None:
+        check_int("samples", self.samples, "rejection", 0)
+        check_int("chunk", self.chunk, "rejection", 1)
+        check_real("min_acceptance", self.min_acceptance, "rejection", 0, 1, "right")
+        check_int("min_survivors", self.min_survivors, "rejection", 2)
+
+
+@dataclasses.dataclass(frozen=True)
+class ExecutorSpec:
+    """Where tasks run: :func:`badminima.experiments.executors.get_executor` (0 workers: all cores)."""
+
+    name: Literal["serial", "local", "ray"] = "local"
+    workers: int = 0
+
+    def __post_init__(self) -> None:
+        check_int("workers", self.workers, "executor", 0)
+
+
+@dataclasses.dataclass(frozen=True)
+class GibbsConfig:
+    """A whole Gibbs experiment (see the module docstring for the TOML layout)."""
+
+    name: str = "gibbs-perceptron"
+    seed: int = 0
+    eps0: float = 0.1
+    grid: GridSpec = GridSpec()
+    sampler: SamplerSpec = SamplerSpec()
+    rejection: RejectionSpec = RejectionSpec()
+    executor: ExecutorSpec = ExecutorSpec()
+
+    def __post_init__(self) -> None:
+        check_int("seed", self.seed, "config", 0)
+        check_real("eps0", self.eps0, "config", 0, 1, "neither")
+
+
+def load_gibbs_config(path: str | Path) -> GibbsConfig:
+    """Read and validate a Gibbs experiment config (raises ConfigError naming the bad key)."""
+    return load_toml_config(path, GibbsConfig)
