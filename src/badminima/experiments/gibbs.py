@@ -49,8 +49,8 @@ COLUMNS = ("N", "n", "alpha", "eps0",
            "learning_curve_measured", "learning_curve_stderr", "learning_curve_mc_stderr",
            "learning_curve_annealed", "bad_fraction_measured", "bad_fraction_stderr",
            "bad_fraction_annealed", "bad_fraction_bound", "rhat", "ess",
-           "rejection_acceptance", "rejection_learning_curve", "rejection_mc_stderr",
-           "rejection_bad_fraction")
+           "rejection_acceptance", "rejection_acceptance_stderr", "rejection_learning_curve",
+           "rejection_mc_stderr", "rejection_bad_fraction")
 
 
 def teacher_training_set(seed: int, dim: int, index: int, n_max: int):
@@ -196,15 +196,23 @@ def _spread(values: np.ndarray) -> float:
 
 
 def _rejection(per_set: list[dict], position: int, config: GibbsConfig) -> dict:
-    """Rejection columns at one size: quenched mean of survivors where every set has enough."""
-    nan = {"rejection_acceptance": float("nan"), "rejection_learning_curve": float("nan"),
+    """Rejection columns at one size: quenched mean of survivors where every set has enough.
+
+    The acceptance (pooled over the training sets) estimates the annealed ``Z_n``: the
+    average over training sets of the probability that a prior draw fits them (section 2).
+    """
+    nan = {"rejection_acceptance": float("nan"), "rejection_acceptance_stderr": float("nan"),
+           "rejection_learning_curve": float("nan"),
            "rejection_mc_stderr": float("nan"), "rejection_bad_fraction": float("nan")}
     if not per_set:
         return nan
     count = np.array([s["count"][position] for s in per_set], dtype=float)
     draws = np.array([s["draws"] for s in per_set], dtype=float)
     nan["rejection_acceptance"] = float(count.sum() / draws.sum())
-    if nan["rejection_acceptance"] < config.rejection.min_acceptance or count.min() < config.rejection.min_survivors:
+    nan["rejection_acceptance_stderr"] = _spread(count / draws) if count.size > 1 else float(
+        math.sqrt(count[0]) / draws[0])
+    spec = config.rejection
+    if nan["rejection_acceptance"] < spec.min_acceptance or count.min() < spec.min_survivors:
         return nan
     total = np.array([s["sum"][position] for s in per_set])
     total2 = np.array([s["sum2"][position] for s in per_set])
