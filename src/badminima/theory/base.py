@@ -1,0 +1,248 @@
+"""The :class:`Density` base class of true-error densities D(eps) on [0, 1].
+
+Modelled on ``scipy.stats``: the public methods validate and broadcast their inputs once;
+the private methods hold a family's formulas. Everything the section-2 machinery of
+SCIENCE.md needs is expressed through four *tilted* hooks with a consistency rate ``r``:
+
+.. math::
+
+    Z(n, r) = E_D[(1 - r\\,\\epsilon)^n], \\qquad
+    Q_{n,r}(\\epsilon) = D(\\epsilon) (1 - r\\,\\epsilon)^n / Z(n, r).
+
+``r = 1`` is the separable case (a classifier with error eps fits n samples with
+probability (1 - eps)^n, SCIENCE.md §2); ``r = 1 - rho`` is the memorization model (§3).
+
+Extension contract
+------------------
+A new family on support ``(lo, hi)`` only overrides ``_u_logpdf(t, log_t, log1m_t)``: the
+normalized log density of the *unit* variable ``t = (eps - lo) / (hi - lo)`` (the three
+arguments are the same point, with logs accurate near 0 and 1). Everything else is
+inherited from vectorized log-space quadrature (:mod:`badminima.theory._quadrature`),
+because the affine map reduces the eps-level problem to the unit one exactly:
+``1 - r eps = (1 - r lo)(1 - r' t)`` with ``r' = r (hi - lo) / (1 - r lo)``. A family with
+closed forms overrides the unit hooks ``_u_log_z``, ``_u_mean_var``, ``_u_log_cdf_sf``
+(and ``_posterior``); densities that are not unit-level (finite sets, mixtures) override
+the eps-level hooks ``_log_z``, ``_mean_var``, ``_log_cdf_sf``, ``_posterior``, ``_logpdf``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.special import expit
+
+from badminima.errors import InvalidParameterError
+from badminima.theory import _quadrature
+from badminima.theory._validate import as_generator, check_sample_sizes_array, check_unit_interval
+
+_PPF_ITERATIONS = 64
+_SAMPLE_TABLE_STEP = 0.004
+
+
+class Density:
+    """A true-error density D(eps) on ``support = (lo, hi)`` within [0, 1].
+
+    Public methods accept array-likes and broadcast; ``n`` must hold non-negative integers
+    (as floats, so ``n = 1e9`` and beyond is exact). See the module docstring for the
+    extension contract.
+    """
+
+    def __init__(self, lo: float = 0.0, hi: float = 1.0):
+        self._lo, self._hi = float(lo), float(hi)
+
+    # ------------------------------------------------------------------ public API
+    @property
+    def support(self) -> tuple[float, float]:
+        """``(lo, hi)``: the closed interval outside which D vanishes."""
+        return (self._lo, self._hi)
+
+    def logpdf(self, eps):
+        """Log density at ``eps`` (``-inf`` outside the support)."""
+        eps = np.asarray(eps, dtype=float)
+        out = np.full(eps.shape, -np.inf)
+        inside = (eps >= self._lo) & (eps <= self._hi)
+        if np.any(inside):
+            with np.errstate(divide="ignore", invalid="ignore"):
+                out[inside] = self._logpdf(eps[inside])
+        out[np.isnan(eps)] = np.nan
+        return out[()] if out.ndim == 0 else out
+
+    def pdf(self, eps):
+        """Density at ``eps``."""
+        return np.exp(self.logpdf(eps))
+
+    def logcdf(self, eps):
+        """``log P_D(eps' <= eps)``, accurate when the probability is tiny."""
+        return self._log_cdf_sf(np.asarray(eps, dtype=float), 0.0, 1.0)[0][()]
+
+    def logsf(self, eps):
+        """``log P_D(eps' > eps)``, accurate in the upper tail."""
+        return self._log_cdf_sf(np.asarray(eps, dtype=float), 0.0, 1.0)[1][()]
+
+    def cdf(self, eps):
+        """``P_D(eps' <= eps)``."""
+        return np.exp(self.logcdf(eps))
+
+    def sf(self, eps):
+        """``P_D(eps' > eps) = 1 - cdf``, computed directly (no cancellation)."""
+        return np.exp(self.logsf(eps))
+
+    def ppf(self, q):
+        """Quantile function: the smallest ``eps`` with ``cdf(eps) >= q``."""
+        q = np.asarray(q, dtype=float)
+        if np.any(~((q >= 0) & (q <= 1))):
+            raise InvalidParameterError(
+                f"The 'q' parameter of {type(self).__name__}.ppf must hold probabilities in "
+                f"[0, 1]. Got {q[~((q >= 0) & (q <= 1))].ravel()[0]!r} instead.")
+        return self._ppf(q)[()]
+
+    def sample(self, size, rng):
+        """Draw ``size`` errors from D with ``rng`` (a numpy Generator or an int seed)."""
+        rng = as_generator(rng, f"{type(self).__name__}.sample")
+        return self._sample(size, rng)
+
+    def log_moment(self, n):
+        """``log Z_n = log E_D[(1 - eps)^n]``, vectorized over ``n``."""
+        n = check_sample_sizes_array("n", n, f"{type(self).__name__}.log_moment")
+        return self._log_z(n, 1.0)[()]
+
+    def mean(self) -> float:
+        """``E_D[eps]``."""
+        return float(self._mean_var(np.asarray(0.0), 1.0)[0])
+
+    def var(self) -> float:
+        """``Var_D[eps]``."""
+        return float(self._mean_var(np.asarray(0.0), 1.0)[1])
+
+    def std(self) -> float:
+        """Standard deviation of eps under D."""
+        return float(np.sqrt(self.var()))
+
+    @property
+    def _consistency_rate(self) -> float:
+        """Rate r of the consistency probability ``(1 - r eps)^n`` (1: separable)."""
+        return 1.0
+
+    def _eps1_candidates(self, eps0):
+        """Candidate eps1 values for the exponential bound, or None for a continuous search."""
+        return None
+
+    # ------------------------------------------------------ eps-level tilted hooks
+    def _unit_rate(self, n, r):
+        """Unit-level rate ``r'`` and log offset ``n log(1 - r lo)`` of the affine reduction."""
+        width = self._hi - self._lo
+        denom = 1.0 - r * self._lo
+        r_unit = r * width / denom
+        if abs(r_unit - 1.0) < 1e-15:
+            r_unit = 1.0
+        offset = 0.0 if r * self._lo == 0.0 else n * np.log1p(-r * self._lo)
+        return r_unit, offset
+
+    def _log_z(self, n, r):
+        r_unit, offset = self._unit_rate(n, r)
+        return offset + self._u_log_z(n, r_unit)
+
+    def _mean_var(self, n, r):
+        r_unit, _ = self._unit_rate(n, r)
+        mean, var = self._u_mean_var(n, r_unit)
+        width = self._hi - self._lo
+        return self._lo + width * mean, width * width * var
+
+    def _log_cdf_sf(self, eps, n, r):
+        r_unit, _ = self._unit_rate(n, r)
+        t0 = np.clip((eps - self._lo) / (self._hi - self._lo), 0.0, 1.0)
+        return self._u_log_cdf_sf(t0, n, r_unit)
+
+    def _posterior(self, n: float, r: float) -> "Density":
+        return Tilted(self, n, r)
+
+    def _logpdf(self, eps):
+        width = self._hi - self._lo
+        if type(self)._u_logpdf is Density._u_logpdf:
+            raise NotImplementedError(f"{type(self).__name__} defines neither _logpdf nor _u_logpdf")
+        return self._u_logpdf((eps - self._lo) / width, np.log((eps - self._lo) / width),
+                              np.log((self._hi - eps) / width)) - np.log(width)
+
+    def _ppf(self, q):
+        """Quantiles by bisection on the cdf (both tails compared in log space)."""
+        lo = np.full(q.shape, self._lo)
+        hi = np.full(q.shape, self._hi)
+        lower = q < 0.5
+        with np.errstate(divide="ignore"):
+            target = np.where(lower, np.log(q), np.log1p(-q))
+        for _ in range(_PPF_ITERATIONS):
+            mid = 0.5 * (lo + hi)
+            log_cdf, log_sf = self._log_cdf_sf(mid, 0.0, 1.0)
+            below = np.where(lower, log_cdf < target, log_sf > target)
+            lo, hi = np.where(below, mid, lo), np.where(below, hi, mid)
+        return np.where(q <= 0, self._lo, np.where(q >= 1, self._hi, hi))
+
+    def _sample(self, size, rng):
+        """Inverse-transform sampling on a fine cdf table of the unit variable."""
+        s, cdf = self._sample_table()
+        u = rng.random(size)
+        t = expit(np.interp(u, cdf, s))
+        return self._lo + (self._hi - self._lo) * t
+
+    def _sample_table(self):
+        if getattr(self, "_table", None) is None:
+            one = np.ones((1, 1))
+            peak, alpha = _quadrature._locate_peak(self._u_logpdf, 0 * one, one, 0 * one, 1.0)
+            v_max = float(np.arcsinh(2 * _quadrature.S_MAX / alpha[0]))
+            v = np.arange(-v_max, v_max, _SAMPLE_TABLE_STEP)
+            s = peak[0] + alpha[0] * np.sinh(v)
+            g, _ = _quadrature._log_integrand(self._u_logpdf, s, np.array(0.0), np.array(1.0),
+                                              np.array(0.0), 1.0)
+            w = np.exp(g - np.max(g)) * alpha[0] * np.cosh(v)
+            cdf = np.concatenate([[0.0], np.cumsum(0.5 * (w[1:] + w[:-1]))])
+            keep = np.concatenate([[True], np.diff(cdf) > 0])
+            self._table = (s[keep], cdf[keep] / cdf[-1])
+        return self._table
+
+    # ------------------------------------------------------ unit-level hooks
+    def _u_logpdf(self, t, log_t, log1m_t):
+        if type(self)._logpdf is Density._logpdf:
+            raise NotImplementedError(f"{type(self).__name__} defines neither _logpdf nor _u_logpdf")
+        width = self._hi - self._lo
+        return self._logpdf(self._lo + width * t) + np.log(width)
+
+    def _u_log_z(self, n, r):
+        return _quadrature.log_integral(self._u_logpdf, 0.0, 1.0, n, r)
+
+    def _u_mean_var(self, n, r):
+        _, mean, var = _quadrature.log_integral(self._u_logpdf, 0.0, 1.0, n, r, moments=True)
+        return mean, var
+
+    def _u_log_cdf_sf(self, t0, n, r):
+        below = _quadrature.log_integral(self._u_logpdf, 0.0, t0, n, r)
+        above = _quadrature.log_integral(self._u_logpdf, t0, 1.0, n, r)
+        total = np.logaddexp(below, above)
+        return below - total, above - total
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+
+class Tilted(Density):
+    """``Q(eps) = D(eps) (1 - r eps)^n / Z(n, r)``: the posterior of a unit-level density.
+
+    Notes
+    -----
+    In the unit variable ``Q_u(t) = D_u(t) (1 - r' t)^n / Z_u(n, r')`` with ``r'`` from the
+    affine reduction (see :class:`Density`); all methods then follow from quadrature. This is
+    the density of the true error among global minima, SCIENCE.md §2 (``r = 1``) and §3.
+    """
+
+    def __init__(self, base: Density, n: float, r: float = 1.0):
+        super().__init__(*base.support)
+        self.base, self.n, self.r = base, float(n), float(r)
+        self._r_unit, _ = base._unit_rate(self.n, self.r)
+        self._log_norm = float(base._u_log_z(np.asarray(self.n), self._r_unit))
+
+    def _u_logpdf(self, t, log_t, log1m_t):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            log_c = log1m_t if self._r_unit == 1.0 else np.log1p(-self._r_unit * t)
+            tilt = 0.0 if self.n == 0 else self.n * log_c
+        return self.base._u_logpdf(t, log_t, log1m_t) + tilt - self._log_norm
+
+    def __repr__(self) -> str:
+        return f"Tilted({self.base!r}, n={self.n:g}, r={self.r:g})"

@@ -1,0 +1,139 @@
+"""The exponential bound on bad global minima and the sample sizes it implies (SCIENCE.md §2)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.special import expit
+
+from badminima.theory._validate import check_sample_sizes_array, check_unit_interval
+from badminima.theory.base import Density
+from badminima.theory.quantities import _check_density, bad_fraction
+
+_GRID_S = np.linspace(-48.0, 14.0, 63)
+_REFINE = np.linspace(-1.0, 1.0, 9)
+_REFINE_STAGES = 3
+_SEARCH_POINTS = 32
+_MAX_LOG2_N = 62
+
+
+def _log_bound(density, eps0, eps1, n, rate, log_sf0):
+    """log of ``((1 - r eps0)/(1 - r eps1))^n P(eps > eps0) / P(eps <= eps1)``."""
+    log_cdf1 = density._log_cdf_sf(eps1, 0.0, 1.0)[0]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        decay = n * (np.log1p(-rate * eps0) - np.log1p(-rate * eps1))
+        decay = np.where(n == 0, 0.0, decay)
+        out = decay + log_sf0 - log_cdf1
+    return np.where(np.isnan(out) | (eps1 >= eps0), np.inf, out)
+
+
+def _best_on_candidates(density, eps0, n, rate, log_sf0, candidates):
+    eps1 = np.broadcast_to(candidates, eps0.shape + candidates.shape)
+    log_b = _log_bound(density, eps0[..., None], eps1, n[..., None], rate, log_sf0[..., None])
+    i = np.argmin(log_b, axis=-1)
+    return np.take_along_axis(log_b, i[..., None], -1)[..., 0], candidates[i]
+
+
+def _best_continuous(density, eps0, n, rate, log_sf0):
+    """Grid search over ``eps1 = lo + (eps0 - lo) sigmoid(s)``, refined around the best node."""
+    lo = density.support[0]
+    s = np.broadcast_to(_GRID_S, eps0.shape + _GRID_S.shape)
+    best_s, best_log = None, None
+    for _ in range(_REFINE_STAGES + 1):
+        eps1 = lo + (eps0[..., None] - lo) * expit(s)
+        log_b = _log_bound(density, eps0[..., None], eps1, n[..., None], rate, log_sf0[..., None])
+        i = np.argmin(log_b, axis=-1)[..., None]
+        best_log = np.take_along_axis(log_b, i, -1)[..., 0]
+        best_s = np.take_along_axis(s, i, -1)[..., 0]
+        step = (s[..., 1] - s[..., 0]) if s.shape[-1] > 1 else np.ones(eps0.shape)
+        s = best_s[..., None] + step[..., None] * _REFINE
+    return best_log, lo + (eps0 - lo) * expit(best_s)
+
+
+def bad_fraction_bound(density: Density, eps0, n):
+    """The exponential bound on ``B_n(eps0)`` with the best ``eps1``; returns ``(bound, eps1)``.
+
+    Notes
+    -----
+    For every ``eps1 < eps0`` (SCIENCE.md §2),
+
+    .. math::
+
+        B_n(\\epsilon_0) \\le \\left(\\frac{1 - \\epsilon_0}{1 - \\epsilon_1}\\right)^n
+        \\frac{P_D(\\epsilon > \\epsilon_0)}{P_D(\\epsilon \\le \\epsilon_1)},
+
+    because ``(1 - eps)^n <= (1 - eps0)^n`` above eps0 and ``>= (1 - eps1)^n`` below eps1.
+    The same argument with ``(1 - r eps)^n`` covers :class:`Memorization`. The best eps1 is
+    found on the atoms for empirical densities (the bound is smallest there) and by a refined
+    grid search otherwise; any eps1 gives a valid bound. When D puts no mass at or below any
+    eps1 < eps0 the bound is ``inf`` (eps1 is then NaN); the bound is capped at 1.
+    """
+    _check_density(density, "bad_fraction_bound")
+    eps0 = check_unit_interval("eps0", eps0, "bad_fraction_bound")
+    n = check_sample_sizes_array("n", n, "bad_fraction_bound")
+    eps0, n = (np.array(x, dtype=float) for x in np.broadcast_arrays(eps0, n))
+    rate = density._consistency_rate
+    log_sf0 = density._log_cdf_sf(eps0, 0.0, 1.0)[1]
+    candidates = density._eps1_candidates(eps0)
+    if candidates is not None:
+        log_b, eps1 = _best_on_candidates(density, eps0, n, rate, log_sf0, np.asarray(candidates))
+    else:
+        log_b, eps1 = _best_continuous(density, eps0, n, rate, log_sf0)
+    eps1 = np.where(np.isfinite(log_b), eps1, np.nan)
+    bound = np.minimum(np.exp(log_b), 1.0)
+    return bound[()], eps1[()]
+
+
+@dataclass(frozen=True)
+class SampleSize:
+    """Smallest n with ``B_n(eps0) <= delta``: from the exact B_n and from the bound.
+
+    ``None`` where no finite n reaches delta (D has no mass at or below eps0).
+    """
+
+    exact: int | None
+    from_bound: int | None
+
+
+def _smallest_n(fraction, delta: float) -> int | None:
+    """Smallest integer n with ``fraction(n) <= delta`` for a non-increasing ``fraction``."""
+    probe = np.concatenate([[0.0], 2.0 ** np.arange(_MAX_LOG2_N + 1)])
+    ok = fraction(probe) <= delta
+    if not ok.any():
+        return None
+    first = int(np.argmax(ok))
+    if first == 0:
+        return 0
+    lo, hi = probe[first - 1], probe[first]  # fraction(lo) > delta >= fraction(hi)
+    while hi - lo > 1:
+        inner = np.unique(np.floor(np.linspace(lo, hi, _SEARCH_POINTS + 2)[1:-1]))
+        inner = inner[(inner > lo) & (inner < hi)]
+        if inner.size == 0:
+            break
+        ok = fraction(inner) <= delta
+        if ok.any():
+            k = int(np.argmax(ok))
+            hi = inner[k]
+            lo = inner[k - 1] if k > 0 else lo
+        else:
+            lo = inner[-1]
+    return int(hi)
+
+
+def sample_size(density: Density, eps0: float, delta: float) -> SampleSize:
+    """Smallest training-set size with at most a fraction ``delta`` of bad global minima.
+
+    Notes
+    -----
+    ``B_n(eps0)`` and its bound are non-increasing in n (reweighting by the decreasing
+    ``(1 - eps)`` moves Q_n to smaller errors), so a doubling search followed by a batched
+    bisection finds the smallest n for each (SCIENCE.md §2, last item). n is searched up to
+    ``2**62``.
+    """
+    _check_density(density, "sample_size")
+    eps0 = float(check_unit_interval("eps0", eps0, "sample_size"))
+    delta = float(check_unit_interval("delta", delta, "sample_size"))
+    exact = _smallest_n(lambda n: bad_fraction(density, eps0, n), delta)
+    from_bound = _smallest_n(lambda n: bad_fraction_bound(density, eps0, n)[0], delta)
+    return SampleSize(exact=exact, from_bound=from_bound)

@@ -1,0 +1,93 @@
+"""Section-2 quantities of any density: acceptance, learning curve, spread, posterior, B_n.
+
+All functions validate their inputs once, broadcast ``n`` against ``eps0``, and work in
+log space; they honour :class:`~badminima.theory.Memorization` (consistency probability
+``(1 - r eps)^n``) because they only call a density's tilted hooks.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from badminima.errors import InvalidParameterError
+from badminima.theory._validate import check_sample_sizes_array, check_unit_interval
+from badminima.theory.base import Density
+
+
+def _check_density(density, owner: str) -> Density:
+    if not isinstance(density, Density):
+        raise InvalidParameterError(
+            f"The 'density' parameter of {owner} must be a badminima.theory.Density. "
+            f"Got {type(density).__name__} instead.")
+    return density
+
+
+def log_acceptance(density: Density, n):
+    """``log Z_n``: log probability that a prior draw has zero training error on n samples.
+
+    Notes
+    -----
+    ``Z_n = E_D[(1 - eps)^n]`` (SCIENCE.md §2): the acceptance rate of Guess & Check. For
+    :class:`~badminima.theory.Memorization`, ``E_D[(1 - (1 - rho) eps)^n]``.
+    """
+    _check_density(density, "log_acceptance")
+    n = check_sample_sizes_array("n", n, "log_acceptance")
+    return density._log_z(n, 1.0)[()]
+
+
+def learning_curve(density: Density, n):
+    """``E_n``: mean true error of a random global minimum after n samples.
+
+    Notes
+    -----
+    ``E_n = int eps Q_n(eps) d eps = 1 - Z_{n+1} / Z_n`` (SCIENCE.md §2), evaluated as the
+    mean of Q_n directly (closed form or quadrature), which keeps full relative precision
+    when ``E_n`` is tiny and ``1 - Z_{n+1}/Z_n`` would cancel.
+    """
+    _check_density(density, "learning_curve")
+    n = check_sample_sizes_array("n", n, "learning_curve")
+    return density._mean_var(n, 1.0)[0][()]
+
+
+def error_std(density: Density, n):
+    """Standard deviation of the true error under Q_n (SCIENCE.md §2, "Spread").
+
+    Notes
+    -----
+    ``Var_n = Z_{n+2}/Z_n - (Z_{n+1}/Z_n)^2`` in exact arithmetic; computed as the central
+    second moment of Q_n so that it does not cancel.
+    """
+    _check_density(density, "error_std")
+    n = check_sample_sizes_array("n", n, "error_std")
+    return np.sqrt(np.maximum(density._mean_var(n, 1.0)[1], 0.0))[()]
+
+
+def posterior(density: Density, n) -> Density:
+    """Q_n as a density object (``logpdf``, ``cdf``, ``ppf``, ``sample``, ...); scalar ``n``.
+
+    Notes
+    -----
+    ``Q_n(eps) = D(eps) (1 - eps)^n / Z_n`` (SCIENCE.md §2): the density of the true error
+    among classifiers with zero training error, in the annealed approximation.
+    """
+    _check_density(density, "posterior")
+    n = check_sample_sizes_array("n", n, "posterior")
+    if n.ndim != 0:
+        raise InvalidParameterError(
+            f"The 'n' parameter of posterior must be a single non-negative integer. Got shape {n.shape}.")
+    return density._posterior(float(n), 1.0)
+
+
+def bad_fraction(density: Density, eps0, n):
+    """``B_n(eps0)``: the fraction of global minima whose true error exceeds ``eps0``.
+
+    Notes
+    -----
+    ``B_n(eps0) = int_{eps0}^1 Q_n(eps) d eps`` (SCIENCE.md §2), computed as the upper tail
+    of Q_n in log space (``1 - I_{eps0}(a, b + n)`` for Beta). Broadcasts ``eps0`` with ``n``.
+    """
+    _check_density(density, "bad_fraction")
+    eps0 = check_unit_interval("eps0", eps0, "bad_fraction")
+    n = check_sample_sizes_array("n", n, "bad_fraction")
+    eps0, n = np.broadcast_arrays(eps0, n)
+    return np.exp(density._log_cdf_sf(eps0, n, 1.0)[1])[()]
