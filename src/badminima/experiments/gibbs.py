@@ -48,8 +48,8 @@ _GIBBS, _REJECTION = 1, 2
 COLUMNS = ("N", "n", "alpha", "eps0",
            "learning_curve_measured", "learning_curve_stderr", "learning_curve_mc_stderr",
            "learning_curve_annealed", "bad_fraction_measured", "bad_fraction_stderr",
-           "bad_fraction_annealed", "bad_fraction_bound", "rhat", "ess",
-           "rejection_acceptance", "rejection_acceptance_stderr", "rejection_learning_curve",
+           "bad_fraction_annealed", "bad_fraction_bound", "bad_fraction_bound_eps1", "rhat", "ess",
+           "acceptance_annealed", "rejection_acceptance", "rejection_acceptance_stderr", "rejection_learning_curve",
            "rejection_mc_stderr", "rejection_bad_fraction")
 
 
@@ -161,14 +161,19 @@ def _run_task(task):
 
 
 def _annealed(dim: int, sizes: np.ndarray, eps0: float) -> dict:
-    """Annealed E_n, B_n(eps0) and the exponential bound of SphericalPerceptron(N) (section 2)."""
-    from badminima.theory import SphericalPerceptron, bad_fraction, bad_fraction_bound, learning_curve
+    """Annealed ``E_n``, ``B_n(eps0)``, its bound (and best eps1) and ``Z_n`` of SphericalPerceptron(N).
+
+    SCIENCE.md section 2: ``Q_n(eps) = D(eps) (1 - eps)^n / Z_n`` with ``D ∝ sin^(N-2)(pi eps)``.
+    """
+    from badminima.theory import (SphericalPerceptron, bad_fraction, bad_fraction_bound,
+                                  learning_curve, log_acceptance)
     density = SphericalPerceptron(dim)
-    bound = bad_fraction_bound(density, sizes, eps0)
-    bound = getattr(bound, "bound", bound)
-    return {"learning_curve_annealed": np.asarray(learning_curve(density, sizes), dtype=float),
-            "bad_fraction_annealed": np.asarray(bad_fraction(density, sizes, eps0), dtype=float),
-            "bad_fraction_bound": np.asarray(bound, dtype=float)}
+    bound, eps1 = bad_fraction_bound(density, eps0, sizes)
+    as_array = lambda values: np.asarray(values, dtype=float).reshape(sizes.shape)
+    return {"learning_curve_annealed": as_array(learning_curve(density, sizes)),
+            "bad_fraction_annealed": as_array(bad_fraction(density, eps0, sizes)),
+            "bad_fraction_bound": as_array(bound), "bad_fraction_bound_eps1": as_array(eps1),
+            "acceptance_annealed": as_array(np.exp(log_acceptance(density, sizes)))}
 
 
 def _quenched(cells: list[dict], eps0: float) -> dict:

@@ -1,0 +1,76 @@
+"""Scale benchmark: chunks per second of Gibbs cells and Guess & Check chunks, 1 vs 2 workers.
+
+    python benchmarks/bench_scale.py [--json] [--skip-guess-check]
+
+Gibbs: the cells (one training set, one n, 4 chains) of a fixed N = 20 experiment, run by the
+local executor through :func:`badminima.experiments.gibbs._run_task`, timed after a warm-up
+batch in the same pool (so worker start-up and imports are not counted). Guess & Check: the
+chunks of a small :func:`badminima.experiments.guess_check.run_guess_check` run (its own
+pool, so its figure includes worker start-up). ``speedup_2_workers`` is the Gibbs ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+
+from badminima.experiments.configfile import config_from_dict
+from badminima.experiments.executors import get_executor
+from badminima.experiments.gibbs import _run_task, gibbs_tasks
+from badminima.experiments.gibbs_config import GibbsConfig
+
+GIBBS = {"seed": 0, "grid": {"dims": [20], "alphas": [1.0, 2.0, 5.0, 10.0], "training_sets": 6},
+         "sampler": {"samples": 60}, "rejection": {"samples": 0}}
+WARMUP = {"seed": 1, "grid": {"dims": [10], "alphas": [1.0], "training_sets": 4},
+          "sampler": {"samples": 5}, "rejection": {"samples": 0}}
+GUESS_CHECK = {"name": "bench-scale", "data": {"name": "synthetic-mlp"},
+               "sampling": {"K": 160_000, "chunk_size": 20_000, "R": 4, "n_max": 20, "device": "cpu"}}
+
+
+def gibbs_rate(workers: int) -> tuple[float, int]:
+    """Gibbs cells per second with ``workers`` local processes (after a warm-up)."""
+    cells, _ = gibbs_tasks(config_from_dict(GIBBS, GibbsConfig, "bench"))
+    warmup, _ = gibbs_tasks(config_from_dict(WARMUP, GibbsConfig, "bench"))
+    with get_executor("local", workers) as pool:
+        list(pool.imap_unordered(_run_task, warmup))
+        began = time.perf_counter()
+        done = sum(1 for _ in pool.imap_unordered(_run_task, cells))
+        return done / (time.perf_counter() - began), done
+
+
+def guess_check_rate(workers: int) -> tuple[float, int]:
+    """Guess & Check chunks per second of ``run_guess_check(config, "local", workers)``."""
+    from badminima.experiments.guess_check import run_guess_check
+    from badminima.experiments.guess_check_config import GuessCheckConfig
+    config = config_from_dict(GUESS_CHECK, GuessCheckConfig, "bench")
+    began = time.perf_counter()
+    result = run_guess_check(config, executor="local", workers=workers, progress=False)
+    chunks = int(result.info["chunks"])
+    return chunks / result.info.get("sampling_seconds", time.perf_counter() - began), chunks
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--skip-guess-check", action="store_true", help="time Gibbs cells only")
+    args = parser.parse_args()
+    report = {"cpu_count": os.cpu_count()}
+    for name, rate in (("gibbs", gibbs_rate), ("guess_check", guess_check_rate)):
+        if name == "guess_check" and args.skip_guess_check:
+            continue
+        one, chunks = rate(1)
+        two, _ = rate(2)
+        report.update({f"{name}_chunks": chunks, f"{name}_chunks_per_s_1_worker": one,
+                       f"{name}_chunks_per_s_2_workers": two, f"{name}_speedup_2_workers": two / one})
+    report["speedup_2_workers"] = report["gibbs_speedup_2_workers"]
+    if args.json:
+        print(json.dumps(report, indent=1))
+    else:
+        for key, value in report.items():
+            print(f"{key:>36}: {value:.3f}" if isinstance(value, float) else f"{key:>36}: {value}")
+
+
+if __name__ == "__main__":
+    main()
