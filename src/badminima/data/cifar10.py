@@ -38,7 +38,7 @@ def resolve_cifar_source(path: Path, depth: int = 0) -> tuple[str, Path]:
     if not path.is_dir():
         raise DataError(f"cifar10: {path} does not exist or is not a folder/archive; expected "
                         f"{_EXPECTED}. Pass it as data_dir (CLI: --data-dir DIR), or "
-                        f"download=True (CLI: --download).")
+                        f"download=True (CLI: badminima data prepare NAME --download).")
     if (path / "cifar-10-batches-py").is_dir():
         return "batches", path / "cifar-10-batches-py"
     if (path / "data_batch_1").is_file():
@@ -55,7 +55,8 @@ def resolve_cifar_source(path: Path, depth: int = 0) -> tuple[str, Path]:
         if depth == 0 and (path / sub).is_dir():
             return resolve_cifar_source(path / sub, depth + 1)
     raise DataError(f"cifar10: nothing usable in {path}; expected {_EXPECTED}. Pass its location "
-                    f"as data_dir (CLI: --data-dir DIR), or download=True (CLI: --download).")
+                    "as data_dir (CLI: --data-dir DIR), or download=True "
+                    "(CLI: badminima data prepare NAME --download).")
 
 
 def _batch_files(folder: Path) -> dict[str, Path]:

@@ -61,7 +61,7 @@ def find_idx_files(name: str, data_dir: Path) -> dict[str, Path]:
                         f"(expected all of {expected}).")
     raise DataError(f"{name}: no IDX files found (looked in {looked}); expected {expected}. "
                     f"Pass the folder holding them as data_dir (CLI: --data-dir DIR), or "
-                    f"download=True (CLI: --download).")
+                    f"download=True (CLI: badminima data prepare NAME --download).")
 
 
 def _decode(name: str, files: dict[str, Path]) -> dict:
