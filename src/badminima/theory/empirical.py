@@ -10,6 +10,8 @@ from badminima.theory.base import Density
 
 #: Matrix entries per chunk of the (n values x distinct errors) log-weight matrix.
 _CHUNK_ENTRIES = 2_000_000
+#: Log-weight margin below which atoms are skipped in moment sums (e^-50 ~ 2e-22).
+_PRUNE = 50.0
 
 
 def _log(x):
@@ -119,23 +121,48 @@ class Empirical(Density):
         terms = np.where(n[:, None] == 0, 0.0, terms)
         return self._log_w[None, :] + terms
 
+    def _moments(self, n, r):
+        """``(log Z, mean, var)`` of the tilted weights, for a flat array ``n``.
+
+        Rows are processed in chunks of sorted n; an atom whose log weight is more than
+        ``_PRUNE`` below the best atom's for every n of the chunk contributes < 1e-20
+        relative and is skipped, so large n touch only the few smallest errors. The sums are
+        one matrix product with ``[1, u - u0, (u - u0)^2]`` (``u0``: a central atom).
+        """
+        order = np.argsort(n, kind="stable")
+        sorted_n = n[order]
+        with np.errstate(divide="ignore"):
+            log_c = np.log1p(-r * self._values)
+        log_z, mean, var = (np.empty(n.size) for _ in range(3))
+        for sl in self._chunks(n.size):
+            rows = sorted_n[sl]
+            n_lo, n_hi = rows[0], rows[-1]
+            with np.errstate(invalid="ignore"):
+                best = np.max(self._log_w + np.where(n_hi == 0, 0.0, n_hi * log_c))
+                upper = self._log_w + np.where(n_lo == 0, 0.0, n_lo * log_c)
+            keep = upper >= best - _PRUNE
+            u, lw, lc = self._values[keep], self._log_w[keep], log_c[keep]
+            with np.errstate(invalid="ignore"):
+                terms = lw[None, :] + np.where(rows[:, None] == 0, 0.0, rows[:, None] * lc[None, :])
+            top = np.max(terms, axis=1, keepdims=True)
+            weights = np.exp(terms - top)
+            u0 = u[np.argmax(terms[rows.size // 2])]
+            d = u - u0
+            sums = weights @ np.stack([np.ones_like(u), d, d * d], axis=1)
+            idx = order[sl]
+            log_z[idx] = top[:, 0] + np.log(sums[:, 0])
+            shift = sums[:, 1] / sums[:, 0]
+            mean[idx] = u0 + shift
+            var[idx] = np.maximum(sums[:, 2] / sums[:, 0] - shift * shift, 0.0)
+        return log_z, mean, var
+
     def _log_z(self, n, r):
         n = np.asarray(n, dtype=float)
-        flat = n.ravel()
-        out = np.empty(flat.size)
-        for sl in self._chunks(flat.size):
-            out[sl] = logsumexp(self._log_terms(flat[sl], r), axis=1)
-        return out.reshape(n.shape)
+        return self._moments(n.ravel(), r)[0].reshape(n.shape)
 
     def _mean_var(self, n, r):
         n = np.asarray(n, dtype=float)
-        flat = n.ravel()
-        mean, var = np.empty(flat.size), np.empty(flat.size)
-        for sl in self._chunks(flat.size):
-            terms = self._log_terms(flat[sl], r)
-            p = np.exp(terms - logsumexp(terms, axis=1, keepdims=True))
-            mean[sl] = p @ self._values
-            var[sl] = np.sum(p * (self._values[None, :] - mean[sl, None]) ** 2, axis=1)
+        _, mean, var = self._moments(n.ravel(), r)
         return mean.reshape(n.shape), var.reshape(n.shape)
 
     def _log_cdf_sf(self, eps, n, r):
