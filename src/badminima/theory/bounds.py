@@ -81,7 +81,7 @@ def bad_fraction_bound(density: Density, eps0, n):
     else:
         log_b, eps1 = _best_continuous(density, eps0, n, rate, log_sf0)
     eps1 = np.where(np.isfinite(log_b), eps1, np.nan)
-    bound = np.minimum(np.exp(log_b), 1.0)
+    bound = np.exp(np.minimum(log_b, 0.0))
     return bound[()], eps1[()]
 
 
