@@ -66,12 +66,15 @@ def plot_gibbs_bad_fraction(columns, ax=None):
     """
     fig, ax = _axes(ax)
     alpha = _column(columns, "alpha")
+    all_measured = _column(columns, "bad_fraction_measured")
+    floor = max(0.1 * np.min(all_measured[all_measured > 0], initial=1.0), 1e-6)
     for k, dim, rows in _by_dimension(columns):
         color = f"C{k % 10}"
         measured = _column(columns, "bad_fraction_measured")[rows]
         shown = measured > 0
-        ax.errorbar(alpha[rows][shown], measured[shown],
-                    yerr=_column(columns, "bad_fraction_stderr")[rows][shown], fmt="o", color=color,
+        stderr = np.nan_to_num(_column(columns, "bad_fraction_stderr")[rows][shown])
+        lower = np.minimum(stderr, measured[shown] - floor)   # keep error bars on the log axis
+        ax.errorbar(alpha[rows][shown], measured[shown], yerr=[lower, stderr], fmt="o", color=color,
                     capsize=3, label=f"N={dim} measured")
         ax.plot(alpha[rows], _column(columns, "bad_fraction_annealed")[rows], "-", color=color,
                 label=f"N={dim} annealed $B_n$")
@@ -79,7 +82,7 @@ def plot_gibbs_bad_fraction(columns, ax=None):
                 label=f"N={dim} bound")
     eps0 = _column(columns, "eps0")
     ax.set_yscale("log")
-    ax.set_ylim(top=1.5)
+    ax.set_ylim(floor, 1.5)
     ax.set_xlabel(r"$\alpha = n / N$")
     ax.set_ylabel(rf"fraction of global minima with error > {eps0[0]:g}" if eps0.size else "bad fraction")
     ax.set_title("Perceptron: bad global minima")
