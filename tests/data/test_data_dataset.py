@@ -66,7 +66,7 @@ def test_subsets_are_nested_stratified_and_deterministic():
         np.testing.assert_array_equal(idx[: len(prev)], prev)
         counts = np.bincount(ds.y_train[idx], minlength=3)
         expected = n * np.array([0.5, 0.3, 0.2])
-        assert np.all(np.abs(counts - expected) <= 1.0 + 1e-9), (n, counts)
+        assert np.all(np.abs(counts - expected) < 1.0 + np.array([0.5, 0.3, 0.2]) + 1e-9), (n, counts)
         prev = idx
     np.testing.assert_array_equal(ds.subset_indices(50, seed=4), ds.subset_indices(50, seed=4))
     assert not np.array_equal(ds.subset_indices(50, seed=4), ds.subset_indices(50, seed=5))
@@ -95,3 +95,32 @@ def test_digits_is_a_fixed_stratified_split_of_sklearn_digits():
     np.testing.assert_array_equal(again.x_test, ds.x_test)
     pair = load_dataset("digits", classes=[0, 1])
     assert pair.n_classes == 2 and set(np.unique(pair.y_train)) == {0, 1}
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=40, deadline=None)
+@given(sizes=st.lists(st.integers(1, 40), min_size=2, max_size=5), seed=st.integers(0, 10_000),
+       cut=st.floats(0, 1))
+def test_every_prefix_is_stratified_for_any_class_sizes(sizes, seed, cut):
+    from badminima.data.dataset import stratified_order
+
+    labels = np.random.default_rng(seed).permutation(np.repeat(np.arange(len(sizes)), sizes))
+    order = stratified_order(labels, seed)
+    assert sorted(order.tolist()) == list(range(len(labels)))
+    n = int(cut * len(labels))
+    counts = np.bincount(labels[order[:n]], minlength=len(sizes))
+    p = np.asarray(sizes) / len(labels)
+    assert np.all(np.abs(counts - n * p) < 1.0 + p * (len(sizes) - 2) + 1e-9)
+
+
+def test_two_class_prefixes_are_floor_or_ceil_of_the_proportion():
+    labels = np.random.default_rng(3).permutation(np.repeat([0, 1], [700, 300]))
+    ds = Dataset("toy", np.zeros((1000, 1)), labels, np.zeros((1, 1)), np.zeros(1, dtype=np.int64),
+                 ["a", "b"], {})
+    order = ds.subset_indices(1000, seed=11)
+    ones = np.cumsum(labels[order] == 1)
+    n = np.arange(1, 1001)
+    assert np.all(np.abs(ones - 0.3 * n) < 1.0)

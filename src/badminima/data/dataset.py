@@ -159,9 +159,12 @@ class Dataset:
         -----
         Each class ``c`` (with ``n_c`` training points) is shuffled; its ``r``-th point
         gets the key :math:`(r + u_c) / n_c` with :math:`u_c \\sim U[0, 1)`, and the points
-        are ordered by key. Every prefix of length ``n`` then holds
-        :math:`\\lfloor n n_c / N \\rfloor` or :math:`\\lceil n n_c / N \\rceil` points
-        of class ``c`` (up to one more from ties), as learning curves on nested subsets
+        are ordered by key. A prefix of length ``n`` then holds ``k_c`` points of class
+        ``c`` with :math:`|k_c - n p_c| < 1 + p_c (C - 2)`, :math:`p_c = n_c / N`
+        (:math:`k_c = t n_c + a_c` with :math:`a_c \\in (-1, 1]` at the key threshold
+        :math:`t`, and :math:`\\sum_c k_c = n`): within one point of the exact
+        proportion for two classes, under two for balanced classes, as learning curves
+        on nested subsets
         need (SCIENCE.md section 4.3).
         """
         total = len(self.y_train)
