@@ -1,7 +1,7 @@
 """The ``sweep`` and ``results`` subcommands: run a learning-curve sweep, print its curve.
 
 ``badminima sweep CONFIG.toml [--db results.db] [--executor local|serial|ray] [--workers K]
-[--ray-address ADDR]`` runs every ``(n, seed)`` of the config not yet in the database.
+[--ray-address ADDR] [--data-dir DIR]`` runs every ``(n, seed)`` of the config not yet in the database.
 ``badminima results DB [--experiment NAME] [--csv FILE] [--json]`` prints the per-n mean,
 std and count of the test error of the runs that reached zero training error.
 """
@@ -9,6 +9,7 @@ std and count of the test error of the runs that reached zero training error.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 
@@ -25,6 +26,8 @@ def register(subparsers) -> None:
     sweep.add_argument("--workers", type=int, default=None, help="parallel runs (default: CPU cores)")
     sweep.add_argument("--ray-address", default=None,
                        help="join this Ray cluster ('auto' or host:port; default: start a local Ray)")
+    sweep.add_argument("--data-dir", default=None,
+                       help="dataset folder, overriding the config's [data] data_dir (not part of the run hash)")
     sweep.add_argument("--no-progress", action="store_true", help="no progress bar")
     sweep.set_defaults(handler=_run_sweep)
 
@@ -45,6 +48,8 @@ def _run_sweep(args: argparse.Namespace) -> int:
     from badminima.experiments.sweep_config import load_sweep_config
 
     config = load_sweep_config(args.config)
+    if args.data_dir:
+        config = dataclasses.replace(config, data=dataclasses.replace(config.data, data_dir=args.data_dir))
     options = {"address": args.ray_address} if args.ray_address else {}
     summary = run_sweep(config, args.db, executor=args.executor, workers=args.workers,
                         progress=not args.no_progress, **options)
