@@ -23,6 +23,8 @@ from badminima.validation import check_choice, check_int
 
 #: Activation name -> (function, module class).
 ACTIVATIONS = {"relu": (torch.relu, torch.nn.ReLU), "tanh": (torch.tanh, torch.nn.Tanh)}
+#: In-place versions, used when no gradient is needed (saves one pass over memory).
+_ACT_INPLACE = {"relu": torch.relu_, "tanh": torch.tanh_}
 
 
 class MLP(FunctionSet):
@@ -91,11 +93,13 @@ class MLP(FunctionSet):
         n_layers = len(self.widths) + 1
         w0 = params["W0"]
         K, h0, d = w0.shape
-        h = (w0.reshape(K * h0, d) @ x.T).reshape(K, h0, -1)
         if "b0" in params:
-            h = h + params["b0"][:, :, None]
+            h = torch.addmm(params["b0"].reshape(K * h0, 1), w0.reshape(K * h0, d), x.T)
+        else:
+            h = w0.reshape(K * h0, d) @ x.T
+        h = h.reshape(K, h0, -1)
         for layer in range(1, n_layers):
-            h = act(h)
+            h = act(h) if torch.is_grad_enabled() else _ACT_INPLACE[self.activation](h)
             b = params.get(f"b{layer}")
             h = torch.bmm(params[f"W{layer}"], h) if b is None else torch.baddbmm(b[:, :, None], params[f"W{layer}"], h)
         return h

@@ -7,6 +7,7 @@ members and of inputs so that memory stays bounded:
 
     peak extra memory <= max_bytes,   with  k_block * n_block * 8 * A <= max_bytes
 
+(on CPU the blocks are further capped at :data:`CPU_BLOCK_BYTES` so they stay in cache)
 where ``A`` is the function set's widest pair of consecutive activations per (member, input)
 (:meth:`FunctionSet.activation_floats`) and the factor 8 is 4 bytes per float32 times two
 live activation tensors. Only the bool/int results (K x N) are returned, so callers pick N.
@@ -23,6 +24,8 @@ from badminima.errors import InvalidParameterError
 
 #: Default bound on the transient memory of one forward block (bytes).
 DEFAULT_MAX_BYTES = 256 * 2**20
+#: On CPU, blocks are kept this small so one block's activations stay in cache.
+CPU_BLOCK_BYTES = 8 * 2**20
 
 
 class FunctionSet(ABC):
@@ -84,6 +87,13 @@ class FunctionSet(ABC):
         params = self._draw(K, input_shape, n_outputs, generator)
         params = {name: p.to(device) for name, p in params.items()}
         return Population(self, params, input_shape, n_classes)
+
+
+def _is_correct(out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Bool ``(K, N)``: outputs ``(K, n_outputs, N)`` give label ``y``."""
+    if out.shape[1] == 1:
+        return (out[:, 0, :] > 0) == y.to(torch.bool)[None, :]
+    return out.argmax(dim=1) == y[None, :]
 
 
 def labels_from_outputs(out: torch.Tensor) -> torch.Tensor:
@@ -149,10 +159,34 @@ class Population:
         return self.function_set.prepare_inputs(x, self.device)
 
     def _blocks(self, n_samples: int, max_bytes: int):
+        """Block sizes: ``k_block * n_block * 8 A <= min(max_bytes, cache)``.
+
+        On CPU the blocks are kept near cache size (:data:`CPU_BLOCK_BYTES`), so the
+        activations of one block stay in cache between the layers; on GPU they fill
+        ``max_bytes``.
+        """
         per = 8 * self.function_set.activation_floats(self.input_shape, self.n_outputs)
-        k_block = int(min(self.K, max(1, max_bytes // (per * min(n_samples, 1024)))))
-        n_block = int(min(n_samples, max(1, max_bytes // (per * k_block))))
+        budget = min(max_bytes, CPU_BLOCK_BYTES) if self.device.type == "cpu" else max_bytes
+        n_block = int(min(n_samples, max(1, budget // (per * 64)), 512))
+        k_block = int(min(self.K, max(1, budget // (per * n_block))))
         return k_block, n_block
+
+    def _stream(self, x, consume, max_bytes: int) -> None:
+        """Call ``consume(k0, k1, i0, i1, outputs)`` for every (members, inputs) block."""
+        xt = self._inputs(x)
+        n = xt.shape[0]
+        k_block, n_block = self._blocks(n, max_bytes)
+        forward = self.function_set.forward
+        for k0 in range(0, self.K, k_block):
+            k1 = min(k0 + k_block, self.K)
+            params = {name: p[k0:k1] for name, p in self.params.items()}
+            for i0 in range(0, n, n_block):
+                i1 = min(i0 + n_block, n)
+                consume(k0, k1, i0, i1, forward(params, xt[i0:i1]))
+
+    def _labels(self, y) -> torch.Tensor:
+        yt = y if torch.is_tensor(y) else torch.as_tensor(np.asarray(y))
+        return yt.to(device=self.device, dtype=torch.int64)
 
     @torch.no_grad()
     def predict(self, x, max_bytes: int = DEFAULT_MAX_BYTES) -> torch.Tensor:
@@ -161,39 +195,40 @@ class Population:
         Streams over blocks of members and inputs so the transient memory is at most
         ``max_bytes`` (see the module docstring); the result itself is ``8 K N`` bytes.
         """
-        xt = self._inputs(x)
-        n = xt.shape[0]
-        out = torch.empty((self.K, n), dtype=torch.int64, device=self.device)
-        k_block, n_block = self._blocks(n, max_bytes)
-        forward = self.function_set.forward
-        for k0 in range(0, self.K, k_block):
-            params = {name: p[k0:k0 + k_block] for name, p in self.params.items()}
-            for i0 in range(0, n, n_block):
-                out[k0:k0 + k_block, i0:i0 + n_block] = labels_from_outputs(
-                    forward(params, xt[i0:i0 + n_block]))
+        out = torch.empty((self.K, len(x)), dtype=torch.int64, device=self.device)
+
+        def consume(k0, k1, i0, i1, outputs):
+            out[k0:k1, i0:i1] = labels_from_outputs(outputs)
+        self._stream(x, consume, max_bytes)
         return out
 
     @torch.no_grad()
     def correct(self, x, y, max_bytes: int = DEFAULT_MAX_BYTES) -> torch.Tensor:
-        """Bool tensor ``(K, N)``: member k classifies input i correctly."""
-        yt = torch.as_tensor(np.asarray(y) if not torch.is_tensor(y) else y, device=self.device)
-        return self.predict(x, max_bytes) == yt.to(torch.int64)[None, :]
+        """Bool tensor ``(K, N)``: member k classifies input i correctly (``K N`` bytes)."""
+        yt = self._labels(y)
+        out = torch.empty((self.K, len(yt)), dtype=torch.bool, device=self.device)
+
+        def consume(k0, k1, i0, i1, outputs):
+            out[k0:k1, i0:i1] = _is_correct(outputs, yt[i0:i1])
+        self._stream(x, consume, max_bytes)
+        return out
 
     @torch.no_grad()
-    def error_rates(self, x, y, max_bytes: int = DEFAULT_MAX_BYTES,
-                    n_block: int = 4096) -> np.ndarray:
+    def error_rates(self, x, y, max_bytes: int = DEFAULT_MAX_BYTES) -> np.ndarray:
         """Fraction of ``(x, y)`` each member misclassifies: float64 array ``(K,)``.
 
-        Streams over blocks of ``n_block`` inputs, keeping only per-member counts, so a
-        large test pool never materializes a ``K x N`` matrix.
+        Only per-member counts are kept, so a large test pool never materializes a
+        ``K x N`` matrix.
         """
-        n = len(y)
-        if n == 0:
+        yt = self._labels(y)
+        if len(yt) == 0:
             raise InvalidParameterError("The 'y' parameter of Population.error_rates must not be empty.")
         wrong = torch.zeros(self.K, dtype=torch.int64, device=self.device)
-        for i0 in range(0, n, n_block):
-            wrong += (~self.correct(x[i0:i0 + n_block], y[i0:i0 + n_block], max_bytes)).sum(1)
-        return wrong.cpu().numpy().astype(np.float64) / n
+
+        def consume(k0, k1, i0, i1, outputs):
+            wrong[k0:k1] += (~_is_correct(outputs, yt[i0:i1])).sum(dim=1)
+        self._stream(x, consume, max_bytes)
+        return wrong.cpu().numpy().astype(np.float64) / len(yt)
 
     def member(self, k: int) -> torch.nn.Module:
         """Member ``k`` as an ordinary ``torch.nn.Module`` (same predictions, for checks)."""
