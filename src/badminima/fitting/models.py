@@ -165,9 +165,10 @@ def _build_memorization(theta, eps_max):
 
 
 def _build_rare_good_tail(theta, eps_max):
+    """RareGoodTail lives on (eps_min, 1]: ``eps_max`` only bounds its floor."""
     from badminima.theory import RareGoodTail
     eps_min, c, gamma = theta
-    return RareGoodTail(eps_min, c, gamma, eps_max=eps_max)
+    return RareGoodTail(eps_min, c, gamma)
 
 
 _FLOOR = (0.0, None)

@@ -18,7 +18,7 @@ all together). The fit minimizes
     \sum_i \Big(\frac{E_{n_i}(w) - \bar e_i}{\sigma_i}\Big)^2
     + \lambda J^5 \lVert L w\rVert^2 + \mu \big(\textstyle\sum_j w_j - 1\big)^2
 
-over :math:`w \ge 0` (L-BFGS-B with the analytic gradient), where :math:`L` takes second
+over :math:`w \ge 0` (successive NNLS, see :meth:`_Problem.solve`), where :math:`L` takes second
 differences along the grid (a roughness penalty on the density in :math:`\ln\epsilon`;
 the :math:`J^5` makes :math:`\lambda` roughly grid independent) and the last term fixes
 the normalization that the ratio :math:`E_n` does not see. :math:`\lambda` is chosen by
@@ -38,55 +38,111 @@ import math
 
 import numpy as np
 from scipy import optimize
+from scipy.special import logsumexp
 
 from badminima.errors import FitError
 from badminima.fitting.data import CurveData
 from badminima.fitting.result import FitResult
 
-DEFAULT_LAMBDAS = tuple(10.0 ** k for k in range(-10, 1))
+DEFAULT_LAMBDAS = tuple(10.0 ** k for k in range(-8, 1, 2))
 _MU = 1e4
+_MAX_ITER = 200
+_TOL = 1e-9
+_EXP_CAP = 300.0  # cap on ln(q_nj / Z_n) below the current support (overflow guard)
+_REACH = 2
 
 
 class _Problem:
-    """The grid, the rescaled consistency weights q_nj and the penalty of one data set."""
+    """The grid, the log consistency weights ``n ln(1 - eps_j)`` and the penalty of a data set."""
 
     def __init__(self, grid: np.ndarray, data: CurveData, lam: float):
         self.grid, self.data, self.lam = grid, data, lam
-        self.q = _consistency(grid, data.sizes)
+        self.log_q = np.outer(data.sizes, np.log1p(-grid))
         size = grid.size
         lap = np.diff(np.eye(size), n=2, axis=0)
-        self.penalty = lam * size ** 5 * (lap.T @ lap)
+        self.root = np.sqrt(lam * size ** 5) * lap
+        self.penalty = self.root.T @ self.root
 
-    def objective(self, w: np.ndarray) -> tuple[float, np.ndarray]:
-        q, d = self.q, self.data
-        z = np.maximum(q @ w, 1e-300)
-        mean = (q @ (w * self.grid)) / z
-        r = (mean - d.means) / d.sigmas
-        jac = q * (self.grid[None, :] - mean[:, None]) / (z * d.sigmas)[:, None]
-        pw = self.penalty @ w
-        total = w.sum() - 1.0
-        value = float(r @ r + w @ pw + _MU * total ** 2)
-        grad = 2.0 * (jac.T @ r) + 2.0 * pw + 2.0 * _MU * total
-        return value, grad
+    def residuals(self, w: np.ndarray) -> np.ndarray:
+        """``(E_n(w) - mean_n) / sigma_n`` per size."""
+        d = self.data
+        return (curve_from_masses(self.grid, w, d.sizes) - d.means) / d.sigmas
+
+    def objective(self, w: np.ndarray) -> float:
+        r = self.residuals(w)
+        return float(r @ r + w @ self.penalty @ w + _MU * (w.sum() - 1.0) ** 2)
+
+    def jacobian(self, w: np.ndarray) -> np.ndarray:
+        """``d residual_n / d w_j = q_nj (eps_j - E_n(w)) / (Z_n(w) sigma_n)``.
+
+        ``q_nj / Z_n`` is formed in log space over the support of ``w`` and capped at
+        ``exp(300)`` (an overflow guard; steps reach only ``_REACH`` points below the support).
+        """
+        d = self.data
+        mean = curve_from_masses(self.grid, w, d.sizes)
+        log_ratio = np.minimum(self.log_q - _log_z(self.log_q, w)[:, None], _EXP_CAP)
+        return np.exp(log_ratio) * (self.grid[None, :] - mean[:, None]) / d.sigmas[:, None]
 
     def solve(self, w0: np.ndarray) -> np.ndarray:
-        with np.errstate(all="ignore"):
-            res = optimize.minimize(self.objective, w0, jac=True, method="L-BFGS-B",
-                                    bounds=[(0.0, None)] * w0.size,
-                                    options={"maxiter": 5000, "ftol": 1e-13, "gtol": 1e-9})
-        return res.x
+        """Minimize the objective by a projected Levenberg-Marquardt method.
+
+        The residuals are homogeneous of degree 0 in ``w`` (``G w = 0`` for their Jacobian
+        ``G``), so the damped Gauss-Newton step at ``w_k`` is the nonnegative least-squares
+        problem ``min_w |r_k + G w|^2 + |R w|^2 + mu (1'w - 1)^2 + d sum_j c_j (w_j - w_kj)^2``
+        with ``R`` the penalty root and Marquardt's column scales ``c_j`` (the diagonal of
+        the Gauss-Newton matrix); a step is kept when the true objective decreases, and the
+        damping ``d`` shrinks after a success and grows after a failure.
+        """
+        size = w0.size
+        w, f = w0, self.objective(w0)
+        zeros = np.zeros(self.root.shape[0])
+        norm_row = np.full((1, size), np.sqrt(_MU))
+        jac = self.jacobian(w)
+        damping = 1e-3
+        for _ in range(_MAX_ITER):
+            scale = np.sqrt(damping * (np.sum(jac ** 2, axis=0) + np.diag(self.penalty) + _MU))
+            system = np.vstack([jac, self.root, norm_row, np.diag(scale)])
+            rhs = np.concatenate([-self.residuals(w), zeros, [np.sqrt(_MU)], scale * w])
+            w_new = _nnls_from(system, rhs, _lowest_allowed(w))
+            f_new = self.objective(w_new) if np.any(w_new > 0) else np.inf
+            if f_new < f:
+                converged = f - f_new < _TOL * max(f, 1e-12)
+                w, f, damping = w_new, f_new, damping / 3.0
+                if converged:
+                    break
+                jac = self.jacobian(w)
+            else:
+                damping *= 5.0
+                if damping > 1e30:
+                    break
+        return w
 
 
-def _consistency(grid: np.ndarray, sizes: np.ndarray) -> np.ndarray:
-    log_q = np.outer(sizes, np.log1p(-grid))
-    return np.exp(log_q - log_q.max(axis=1, keepdims=True))
+def _lowest_allowed(w: np.ndarray) -> int:
+    """Support may grow downwards by ``_REACH`` grid points per step (linearization limit)."""
+    return max(int(np.flatnonzero(w > 0)[0]) - _REACH, 0)
+
+
+def _nnls_from(system: np.ndarray, rhs: np.ndarray, start: int) -> np.ndarray:
+    """NNLS over the columns ``start:`` (the others stay 0)."""
+    w = np.zeros(system.shape[1])
+    w[start:], _ = optimize.nnls(system[:, start:], rhs, maxiter=50 * system.shape[1])
+    return w
+
+
+def _log_z(log_q: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """``ln sum_j w_j exp(log_q_nj)`` per row, over the grid points with ``w_j > 0``."""
+    pos = w > 0
+    return logsumexp(log_q[:, pos] + np.log(w[pos]), axis=1)
 
 
 def curve_from_masses(grid, w, n) -> np.ndarray:
     """``E_n`` of the grid density ``w`` at sizes ``n`` (the formula of the module docstring)."""
-    q = _consistency(np.asarray(grid, float), np.atleast_1d(np.asarray(n, float)))
-    with np.errstate(all="ignore"):
-        return (q @ (w * grid)) / np.maximum(q @ w, 1e-300)
+    grid, w = np.asarray(grid, float), np.asarray(w, float)
+    pos = w > 0
+    log_p = np.outer(np.atleast_1d(np.asarray(n, float)), np.log1p(-grid[pos])) + np.log(w[pos])
+    p = np.exp(log_p - log_p.max(axis=1, keepdims=True))
+    return (p @ grid[pos]) / p.sum(axis=1)
 
 
 def _chi2(grid, w, data: CurveData) -> float:
@@ -112,23 +168,31 @@ def _quantile(grid, mass, p) -> float:
     return float(grid[min(np.searchsorted(cdf, p), grid.size - 1)])
 
 
+def _posterior_masses(grid, w, sizes) -> np.ndarray:
+    """Rows ``w_j q_nj / Z_n``: the fitted Q_n on the grid, one row per size."""
+    log_q = np.outer(sizes, np.log1p(-grid))
+    pos = w > 0
+    out = np.zeros(log_q.shape)
+    log_p = log_q[:, pos] + np.log(w[pos])
+    out[:, pos] = np.exp(log_p - logsumexp(log_p, axis=1, keepdims=True))
+    return out
+
+
 def _determined_range(grid, w, sizes) -> tuple[float, float]:
-    post = _consistency(grid, sizes) * w[None, :]
+    post = _posterior_masses(grid, w, sizes)
     lows = [_quantile(grid, row, 0.05) for row in post]
     highs = [_quantile(grid, row, 0.95) for row in post]
     return min(lows), max(highs)
 
 
 def _effective_params(problem: _Problem, w: np.ndarray) -> float:
+    """Trace of the linearized hat matrix on the active grid points (in [1, sizes])."""
     active = w > 1e-8 * w.max()
-    q, d, grid = problem.q[:, active], problem.data, problem.grid[active]
-    z = q @ w[active]
-    mean = (q @ (w[active] * grid)) / z
-    jac = q * (grid[None, :] - mean[:, None]) / (z * d.sigmas)[:, None]
+    jac = problem.jacobian(w)[:, active]
     ones = np.ones(active.sum())
     hess = jac.T @ jac + problem.penalty[np.ix_(active, active)] + _MU * np.outer(ones, ones)
-    hat = jac @ np.linalg.lstsq(hess, jac.T, rcond=None)[0]
-    return float(np.clip(np.trace(hat), 1.0, d.sizes.size))
+    hat = jac @ np.linalg.pinv(hess, hermitian=True) @ jac.T
+    return float(np.clip(np.trace(hat), 1.0, problem.data.sizes.size))
 
 
 def _summary(grid, w, lam) -> np.ndarray:
@@ -136,7 +200,7 @@ def _summary(grid, w, lam) -> np.ndarray:
 
 
 def fit_nonparametric(data: CurveData, *, n_bootstrap: int = 20, seed: int = 0,
-                      eps_max: float = 1.0, grid_size: int = 120,
+                      eps_max: float = 1.0, grid_size: int = 80,
                       lambdas=DEFAULT_LAMBDAS) -> FitResult:
     """Recover a grid density from the learning curve; see the module docstring.
 
@@ -167,11 +231,11 @@ def fit_nonparametric(data: CurveData, *, n_bootstrap: int = 20, seed: int = 0,
     stderr = reps.std(axis=0, ddof=1) if len(reps) > 1 else np.full(3, math.nan)
     density = _grid_density(grid, w)
 
-    def predictor(theta, n, _grid=grid, _w=w):
-        return curve_from_masses(_grid, _w, n)
+    def predictor(theta, n, _density=density):
+        return _learning_curve(_density, n)
 
     def replicate_predictor(b, n, _grid=grid, _masses=masses):
-        return curve_from_masses(_grid, _masses[b], n)
+        return _learning_curve(_grid_density(_grid, _masses[b]), n)
 
     extras = {"grid": grid, "masses": w, "cv_lambdas": np.asarray(lambdas, float),
               "cv_scores": scores, "determined_eps_range": _determined_range(grid, w, data.sizes)}
@@ -185,6 +249,11 @@ def fit_nonparametric(data: CurveData, *, n_bootstrap: int = 20, seed: int = 0,
 
 def _normalized(w: np.ndarray) -> np.ndarray:
     return w / w.sum()
+
+
+def _learning_curve(density, n):
+    from badminima.theory import learning_curve
+    return np.asarray(learning_curve(density, np.asarray(n, dtype=float)), dtype=float)
 
 
 def _grid_density(grid, w):
