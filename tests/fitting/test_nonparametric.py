@@ -1,0 +1,79 @@
+"""Free-form density: the section-2 Guess & Check experiment, fitted back to D."""
+
+import numpy as np
+import pytest
+
+from badminima.errors import FitError
+from badminima.fitting import LearningCurveFit
+from badminima.fitting.nonparametric import curve_from_masses
+from badminima.theory import Empirical, learning_curve
+
+A, B = 1.5, 6.0
+
+
+def _guess_and_check(seed=0, population=200_000, seeds=4):
+    """Sampled errors eps_k ~ Beta(A, B) and the Guess & Check learning curve they give.
+
+    Per seed (an independent training sequence), classifier k errs first on sample T_k ~
+    Geometric(eps_k): it has zero training error for every n < T_k. The survivors' mean
+    error at n is the measured E_n (SCIENCE.md section 4, experiment 1, one pass per seed).
+    """
+    rng = np.random.default_rng(seed)
+    eps = rng.beta(A, B, population)
+    sizes = np.unique(np.geomspace(1, 400, 10).round())
+    n, err = [], []
+    for _ in range(seeds):
+        first_error = rng.geometric(eps)
+        for size in sizes:
+            n.append(size)
+            err.append(eps[first_error > size].mean())
+    return eps, np.array(n), np.array(err)
+
+
+def test_grid_curve_matches_theory_empirical():
+    rng = np.random.default_rng(0)
+    grid, w = np.geomspace(1e-3, 0.99, 50), rng.random(50)
+    w[:10] = 0.0
+    n = np.array([0, 1, 10, 1000, 1e6])
+    np.testing.assert_allclose(curve_from_masses(grid, w, n),
+                               learning_curve(Empirical(grid, weights=w), n), rtol=1e-12)
+
+
+@pytest.fixture(scope="module")
+def gc_fits():
+    eps, n, err = _guess_and_check()
+    nonparametric = LearningCurveFit("nonparametric", n_bootstrap=10).fit(n, err)
+    beta = LearningCurveFit("shifted-beta", n_bootstrap=10).fit(n, err)
+    return eps, n, err, nonparametric, beta
+
+
+def test_nonparametric_density_agrees_with_the_sampled_errors(gc_fits):
+    eps, _, _, fit, _ = gc_fits
+    grid, masses = fit.result_.extras["grid"], fit.result_.extras["masses"]
+    cdf = np.cumsum(masses)
+    for q in (0.1, 0.25, 0.5, 0.75, 0.9):
+        fitted = grid[np.searchsorted(cdf, q)]
+        assert fitted == pytest.approx(np.quantile(eps, q), rel=0.12), q
+    assert masses @ grid == pytest.approx(eps.mean(), rel=0.03)
+    low, high = fit.result_.extras["determined_eps_range"]
+    assert low < np.min(fit.data_.means) and high > np.max(fit.data_.means)
+    assert fit.chi2_red_ < 10
+
+
+def test_section2_model_agrees_with_the_sampled_errors(gc_fits):
+    eps, _, _, _, beta = gc_fits
+    p, s = beta.params_, beta.stderr_
+    assert p["eps_min"] < 0.002
+    assert abs(p["a"] - A) < max(4 * s["a"], 0.1 * A)
+    assert abs(p["b"] - B) < max(4 * s["b"], 0.1 * B)
+    d = beta.density_
+    assert d.mean() == pytest.approx(eps.mean(), rel=0.03)
+    for q in (0.1, 0.5, 0.9):
+        assert float(d.ppf(q)) == pytest.approx(np.quantile(eps, q), rel=0.05), q
+
+
+def test_nonparametric_needs_three_sizes():
+    with pytest.raises(FitError, match="at least 3 distinct n"):
+        LearningCurveFit("nonparametric").fit([10, 10, 100, 100], [0.3, 0.31, 0.2, 0.21])
+    with pytest.raises(FitError, match="only loss='wls'"):
+        LearningCurveFit("nonparametric", loss="likelihood").fit([10, 100, 1000], [.3, .2, .1])
