@@ -34,7 +34,7 @@ def plot_learning_curve_fits(reports, ax=None, extend: float = 10.0):
     fitted, data = _data_of(reports)
     ax.errorbar(data.sizes, data.means, yerr=data.sigmas, fmt="o", color="black",
                 capsize=3, zorder=5, label="data (mean ± s.e.)")
-    grid = np.geomspace(data.sizes[0], data.sizes[-1] * extend, 200)
+    grid = np.unique(np.round(np.geomspace(data.sizes[0], data.sizes[-1] * extend, 200)))
     for k, report in enumerate(fitted):
         color = f"C{k % 10}"
         ax.plot(grid, report.estimator.predict(grid), color=color, lw=1.5, label=report.model)
