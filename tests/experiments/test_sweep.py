@@ -102,7 +102,8 @@ def test_cli_sweep_and_results(tmp_path, capsys):
     assert main(["sweep", str(config), "--db", str(db), "--executor", "serial", "--no-progress"]) == 0
     out = capsys.readouterr().out
     assert "4 runs done now" in out and "experiment tiny" in out
-    assert main(["results", str(db), "--csv", str(csv)]) == 0
+    assert main(["results", str(db), "--csv", str(csv), "--plot", str(tmp_path / "curve.png")]) == 0
+    assert (tmp_path / "curve.png").stat().st_size > 1000
     out = capsys.readouterr().out
     assert "mean_err" in out and "4 runs; 0 did not reach zero" in out
     assert csv.read_text().splitlines()[0].startswith("n,mean_test_error")

@@ -2,7 +2,7 @@
 
 ``badminima sweep CONFIG.toml [--db results.db] [--executor local|serial|ray] [--workers K]
 [--ray-address ADDR] [--data-dir DIR]`` runs every ``(n, seed)`` of the config not yet in the database.
-``badminima results DB [--experiment NAME] [--csv FILE] [--json]`` prints the per-n mean,
+``badminima results DB [--experiment NAME] [--csv FILE] [--json] [--plot FILE]`` prints the per-n mean,
 std and count of the test error of the runs that reached zero training error.
 """
 
@@ -39,6 +39,7 @@ def register(subparsers) -> None:
     results.add_argument("--experiment", default=None, help="experiment name (needed when the DB holds several)")
     results.add_argument("--csv", default=None, metavar="FILE", help="also write the table as CSV")
     results.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    results.add_argument("--plot", default=None, metavar="FILE", help="also save the learning-curve figure (PNG, PDF, SVG)")
     results.set_defaults(handler=_run_results)
 
 
@@ -66,14 +67,34 @@ def _run_results(args: argparse.Namespace) -> int:
     table = learning_curve_table(args.db, experiment=args.experiment)
     if args.csv:
         write_csv(table, args.csv)
+    if args.plot:
+        _save_plot(table, args)
     if args.json:
         json.dump(table.to_dict(), sys.stdout, indent=2)
         print()
     else:
         print(format_table(table))
-        if args.csv:
-            print(f"wrote {args.csv}")
+        for path in (args.csv, args.plot):
+            if path:
+                print(f"wrote {path}")
     return 0
+
+
+def _save_plot(table, args: argparse.Namespace) -> None:
+    from pathlib import Path
+
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from badminima.experiments.store import load_learning_curve
+    from badminima.report.learning_curve_plots import plot_measured_learning_curve
+
+    runs = load_learning_curve(args.db, experiment=args.experiment) if table.count.sum() else None
+    fig = plot_measured_learning_curve(table, runs=runs)
+    Path(args.plot).parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(args.plot, dpi=120, bbox_inches="tight")
+    plt.close(fig)
 
 
 def format_table(table) -> str:
