@@ -62,7 +62,7 @@ class TrainSettings:
     augment: bool = False
     early_stopping: int = 0
     validation_size: int = 1000
-    eval_batch_size: int = 4096
+    eval_batch_size: int = 1024
 
     def __post_init__(self) -> None:
         owner = "TrainSettings"
