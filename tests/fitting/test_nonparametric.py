@@ -5,8 +5,9 @@ import pytest
 
 from badminima.errors import FitError
 from badminima.fitting import LearningCurveFit
-from badminima.fitting.nonparametric import curve_from_masses
-from badminima.theory import Empirical, learning_curve
+from badminima.fitting.data import curve_data
+from badminima.fitting.nonparametric import _Problem, cell_edges
+from badminima.theory import PiecewiseUniform, ShiftedBeta, learning_curve
 
 A, B = 1.5, 6.0
 
@@ -30,13 +31,28 @@ def _guess_and_check(seed=0, population=200_000, seeds=4):
     return eps, np.array(n), np.array(err)
 
 
-def test_grid_curve_matches_theory_empirical():
+def test_cell_curve_matches_theory_piecewise_uniform():
     rng = np.random.default_rng(0)
-    grid, w = np.geomspace(1e-3, 0.99, 50), rng.random(50)
+    sizes = np.array([1, 10, 1000, 1e6])
+    data = curve_data(np.repeat(sizes, 2), rng.uniform(0.05, 0.1, 8))
+    edges = cell_edges(data)
+    w = rng.random(edges.size - 1)
     w[:10] = 0.0
-    n = np.array([0, 1, 10, 1000, 1e6])
-    np.testing.assert_allclose(curve_from_masses(grid, w, n),
-                               learning_curve(Empirical(grid, weights=w), n), rtol=1e-12)
+    np.testing.assert_allclose(_Problem(edges, data, 1.0).curve(w / w.sum()),
+                               learning_curve(PiecewiseUniform(edges, w), sizes), rtol=1e-12)
+
+
+def test_floor_data_fitted_to_noise_level():
+    """ShiftedBeta with a floor eps_min = 0.03 up to n = 60000: cells follow the curve."""
+    sizes = np.geomspace(50, 60000, 10).round()
+    rng = np.random.default_rng(1)
+    n = np.repeat(sizes, 3)
+    err = learning_curve(ShiftedBeta(1.2, 3.0, eps_min=0.03), n) * (1 + 0.03 * rng.standard_normal(n.size))
+    fit = LearningCurveFit("nonparametric", n_bootstrap=0).fit(n, err)
+    np.testing.assert_array_equal(fit.predict(sizes), learning_curve(fit.density_, sizes))
+    assert fit.chi2_red_ < 5
+    low, _ = fit.result_.extras["determined_eps_range"]
+    assert low == pytest.approx(0.03, rel=0.05)
 
 
 @pytest.fixture(scope="module")
@@ -49,12 +65,10 @@ def gc_fits():
 
 def test_nonparametric_density_agrees_with_the_sampled_errors(gc_fits):
     eps, _, _, fit, _ = gc_fits
-    grid, masses = fit.result_.extras["grid"], fit.result_.extras["masses"]
-    cdf = np.cumsum(masses)
+    d = fit.density_
     for q in (0.1, 0.25, 0.5, 0.75, 0.9):
-        fitted = grid[np.searchsorted(cdf, q)]
-        assert fitted == pytest.approx(np.quantile(eps, q), rel=0.12), q
-    assert masses @ grid == pytest.approx(eps.mean(), rel=0.03)
+        assert float(d.ppf(q)) == pytest.approx(np.quantile(eps, q), rel=0.12), q
+    assert d.mean() == pytest.approx(eps.mean(), rel=0.03)
     low, high = fit.result_.extras["determined_eps_range"]
     assert low < np.min(fit.data_.means) and high > np.max(fit.data_.means)
     assert fit.chi2_red_ < 10

@@ -11,6 +11,7 @@ from badminima.theory.base import Density, Tilted
 from badminima.theory.bounds import SampleSize, bad_fraction_bound, sample_size
 from badminima.theory.composite import Memorization, Mixture
 from badminima.theory.empirical import Empirical
+from badminima.theory.piecewise import PiecewiseUniform
 from badminima.theory.families import Beta, PowerLaw, RareGoodTail, ShiftedBeta, SphericalPerceptron
 from badminima.theory.quantities import (
     bad_fraction,
@@ -23,7 +24,7 @@ from badminima.theory.specs import parse_density_spec
 
 __all__ = [
     "Density", "Tilted", "Beta", "ShiftedBeta", "PowerLaw", "SphericalPerceptron", "RareGoodTail",
-    "Empirical", "Mixture", "Memorization",
+    "Empirical", "PiecewiseUniform", "Mixture", "Memorization",
     "log_acceptance", "learning_curve", "error_std", "posterior", "bad_fraction",
     "bad_fraction_bound", "sample_size", "SampleSize", "parse_density_spec",
 ]
