@@ -1,5 +1,79 @@
-"""PLACEHOLDER: the 'guess_check' subcommand is being written; replace this whole module."""
+"""The ``guess-check`` subcommand: random classifiers with zero training error vs theory.
+
+``badminima guess-check CONFIG.toml [--out DIR] [--data-dir DIR] [--executor local|serial|ray]
+[--workers K] [--ray-address ADDR] [--no-progress]`` runs
+:func:`badminima.experiments.guess_check.run_guess_check` and writes ``results.json``,
+``results.csv``, ``summaries.npz`` and the figures ``acceptance.png``,
+``learning_curve.png``, ``bad_fraction.png``, ``survivor_histograms.png`` (and
+``sgd_comparison.png`` when the config enables ``[sgd]``) to DIR.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import time
+from pathlib import Path
 
 
-def register(subparsers):
-    pass
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "guess-check", help="Guess & Check: random zero-training-error classifiers vs the theory",
+        description="Draw K classifiers from the prior, keep those with zero training error on R random "
+                    "training sets of every size n <= n_max, and compare acceptance rate, learning curve, "
+                    "bad fraction and survivor histograms with the theory (SCIENCE.md sections 2 and 4).")
+    parser.add_argument("config", help="experiment TOML file (e.g. configs/gc-separable-mlp.toml)")
+    parser.add_argument("--out", default="guess-check-output", help="output folder (default: guess-check-output)")
+    parser.add_argument("--data-dir", default=None, help="dataset folder (overrides [data] data_dir)")
+    parser.add_argument("--executor", default="local", choices=("local", "serial", "ray"),
+                        help="where the chunks run (default: local process pool)")
+    parser.add_argument("--workers", type=int, default=None, help="parallel chunks (default: all cores)")
+    parser.add_argument("--ray-address", default=None, help="join this Ray cluster ('auto' or host:port)")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.set_defaults(handler=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from badminima.errors import InvalidParameterError
+    from badminima.experiments.guess_check import run_guess_check, write_guess_check_outputs
+    from badminima.experiments.guess_check_config import load_guess_check_config
+    from badminima.report.guess_check_plots import guess_check_figures
+
+    if args.workers is not None and args.workers < 1:
+        raise InvalidParameterError(f"The '--workers' option must be >= 1. Got {args.workers} instead.")
+    config = load_guess_check_config(args.config)
+    if args.data_dir is not None:
+        config = dataclasses.replace(config, data=dataclasses.replace(config.data, data_dir=args.data_dir))
+    began = time.perf_counter()
+    options = {"executor": args.executor, "workers": args.workers, "progress": not args.no_progress}
+    if args.ray_address:
+        options["address"] = args.ray_address
+    result = run_guess_check(config, **options)
+    out = Path(args.out)
+    paths = list(write_guess_check_outputs(result, out).values())
+    for name, fig in guess_check_figures(result.to_dict()).items():
+        fig.savefig(out / f"{name}.png", dpi=120, bbox_inches="tight")
+        plt.close(fig)
+        paths.append(out / f"{name}.png")
+    print(_summary(result))
+    print(f"{config.name}: K={config.sampling.K} in {time.perf_counter() - began:.1f} s "
+          f"({result.info['K_per_minute']:.0f} classifiers/min); wrote " + ", ".join(map(str, paths)))
+    return 0
+
+
+def _summary(result) -> str:
+    """A few rows of measured vs predicted acceptance and learning curve."""
+    m, p = result.measured, result.predicted
+    lines = [f"{'n':>5} {'accept':>10} {'Z_n':>10} {'E_meas':>8} {'E_pool':>8} {'E_n':>8} {'B_meas':>7} {'B_n':>7}"]
+    fmt = lambda v, spec: "nan" if v != v else format(v, spec)
+    step = max(1, len(m["n"]) // 10)
+    for i in range(0, len(m["n"]), step):
+        lines.append(f"{m['n'][i]:>5} {m['acceptance_measured'][i]:>10.3e} {p['acceptance_predicted'][i]:>10.3e} "
+                     f"{fmt(m['learning_curve_measured'][i], '.4f'):>8} {fmt(m['learning_curve_pooled'][i], '.4f'):>8} "
+                     f"{p['learning_curve_predicted'][i]:>8.4f} {fmt(m['bad_fraction_measured'][i], '.3f'):>7} "
+                     f"{p['bad_fraction_predicted'][i]:>7.3f}")
+    return "\n".join(lines)

@@ -168,7 +168,7 @@ def _progress(iterable, total: int, enabled: bool):
 
 
 def run_guess_check(config: GuessCheckConfig, executor: str = "local", workers: int | None = None,
-                    progress: bool = True) -> GuessCheckResult:
+                    progress: bool = True, **executor_options) -> GuessCheckResult:
     """Run a Guess & Check experiment.
 
     Parameters
@@ -180,6 +180,8 @@ def run_guess_check(config: GuessCheckConfig, executor: str = "local", workers: 
         Parallel chunks (default: one per CPU core for ``local``).
     progress : bool
         Show a tqdm bar over chunks (only on a terminal).
+    **executor_options
+        Passed to the executor (``address`` of a Ray cluster).
 
     Returns
     -------
@@ -196,7 +198,7 @@ def run_guess_check(config: GuessCheckConfig, executor: str = "local", workers: 
     sizes = chunk_sizes(config.sampling.K, config.sampling.chunk_size)
     tasks = [_ChunkTask(config, c, size, device) for c, size in enumerate(sizes)]
     chunks = []
-    with get_executor(executor, workers=workers) as pool:
+    with get_executor(executor, workers=workers, **executor_options) as pool:
         for _, summary in _progress(pool.imap_unordered(_run_chunk, tasks), len(tasks), progress):
             chunks.append(summary)
     errors, positions = merge_chunks(chunks)
@@ -206,9 +208,11 @@ def run_guess_check(config: GuessCheckConfig, executor: str = "local", workers: 
     measured = measure_guess_check(errors, positions, config.sampling.n_max, theory.eps0, edges, theory.confidence)
     input_dim = int(np.prod(ds.x_train.shape[1:]))
     density = make_density(theory.density, errors, input_dim)
-    predicted = predict_guess_check(density, measured["n"], theory.eps0, edges)
+    predicted = predict_guess_check(density, measured["n"], theory.eps0, edges,
+                                    errors=errors if theory.density == "empirical" else None)
     if theory.density != "empirical":  # the sampled-error density, for reference
-        empirical = predict_guess_check(make_density("empirical", errors, input_dim), measured["n"], theory.eps0, edges)
+        empirical = predict_guess_check(make_density("empirical", errors, input_dim), measured["n"], theory.eps0,
+                                        edges, errors=errors)
         predicted.update({f"{k}_empirical": v for k, v in empirical.items()})
     info = {"dataset": repr(ds), "n_pool": int(len(ds.y_train)), "n_test": int(len(ds.y_test)),
             "input_dim": input_dim, "device": device, "executor": executor, "chunks": len(sizes),

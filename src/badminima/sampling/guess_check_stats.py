@@ -177,7 +177,7 @@ def measure_guess_check(test_errors, first_mistake, n_max: int, eps0: float, bin
 
 
 def _ratio_interval(sums: np.ndarray, counts: np.ndarray, ratio: np.ndarray, confidence: float):
-    """t interval of the pooled ratio sum_r s_r / sum_r c_r over sets (delta method).
+    r"""t interval of the pooled ratio sum_r s_r / sum_r c_r over sets (delta method).
 
     .. math:: \widehat{\mathrm{se}}^2 = \frac{\sum_r (s_r - \hat\rho c_r)^2}{R (R-1) \bar c^2}
     """
@@ -210,7 +210,8 @@ def _cs_bound(f: np.ndarray, counts: np.ndarray, has: np.ndarray) -> np.ndarray:
 def _histograms(eps, pos, edges, counts, has, n_max) -> dict[str, np.ndarray]:
     """Survivor histograms (fraction per bin), quenched and pooled, and the covariance term."""
     B = len(edges) - 1
-    b = np.clip(np.searchsorted(edges, eps, side="right") - 1, 0, B - 1)
+    # bins (a, b], the first one [0, b]: the convention of Q_n's cdf differences
+    b = np.clip(np.searchsorted(edges, eps, side="left") - 1, 0, B - 1)
     R = pos.shape[1]
     hist = np.empty((R, n_max + 1, B))
     for r in range(R):

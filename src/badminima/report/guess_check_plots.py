@@ -1,0 +1,121 @@
+"""Figures of a Guess & Check run, from its ``results.json`` content (a dict of lists).
+
+Each function takes the results mapping and an optional ``ax`` and returns the figure:
+acceptance rate vs :math:`Z_n` (log scale), learning curve vs :math:`E_n`, bad fraction vs
+:math:`B_n` and its bound (log scale), survivor histograms vs :math:`Q_n`, and the
+Guess & Check vs SGD test-error distributions. :func:`guess_check_figures` makes all.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def _axes(ax):
+    if ax is None:
+        import matplotlib.pyplot as plt
+        fig, ax = plt.subplots(figsize=(5.5, 4))
+        return fig, ax
+    return ax.figure, ax
+
+
+def _arr(results, key):
+    return np.array([np.nan if v is None else v for v in results[key]], dtype=float)
+
+
+def plot_acceptance(results, ax=None):
+    """Measured acceptance rate (with its interval) vs the predicted :math:`Z_n`, log scale."""
+    fig, ax = _axes(ax)
+    n = _arr(results, "n")
+    meas = _arr(results, "acceptance_measured")
+    ok = meas > 0
+    ax.errorbar(n[ok], meas[ok], yerr=[meas[ok] - _arr(results, "acceptance_ci_low")[ok],
+                                       _arr(results, "acceptance_ci_high")[ok] - meas[ok]],
+                fmt="o", ms=3, capsize=2, label="measured")
+    ax.plot(n, _arr(results, "acceptance_predicted"), "-", label="theory $Z_n$")
+    ax.set_yscale("log")
+    ax.set_xlabel("training set size n")
+    ax.set_ylabel("acceptance rate")
+    ax.set_title(f"Guess & Check acceptance (K={results['K']}, R={results['R']})")
+    ax.legend()
+    return fig
+
+
+def plot_learning_curve(results, ax=None):
+    """Survivors' mean test error (per-set average and pooled) vs the predicted :math:`E_n`."""
+    fig, ax = _axes(ax)
+    n = _arr(results, "n")
+    meas = _arr(results, "learning_curve_measured")
+    ax.fill_between(n, _arr(results, "learning_curve_ci_low"), _arr(results, "learning_curve_ci_high"),
+                    alpha=0.25, label="per-set mean, interval")
+    ax.plot(n, meas, "o", ms=3, label="measured (mean over sets)")
+    if "learning_curve_pooled" in results:
+        ax.plot(n, _arr(results, "learning_curve_pooled"), "x", ms=4, label="measured (pooled)")
+    ax.plot(n, _arr(results, "learning_curve_predicted"), "-", label="theory $E_n$")
+    ax.set_xlabel("training set size n")
+    ax.set_ylabel("mean true error of survivors")
+    ax.set_title("Learning curve of random global minima")
+    ax.legend()
+    return fig
+
+
+def plot_bad_fraction(results, ax=None):
+    """Measured bad fraction vs the predicted :math:`B_n(\\epsilon_0)` and its bound, log scale."""
+    fig, ax = _axes(ax)
+    n = _arr(results, "n")
+    meas = _arr(results, "bad_fraction_measured")
+    ok = meas > 0
+    ax.plot(n[ok], meas[ok], "o", ms=3, label="measured")
+    ax.plot(n, _arr(results, "bad_fraction_predicted"), "-", label="theory $B_n$")
+    bound = _arr(results, "bad_fraction_bound")
+    finite = np.isfinite(bound) & (bound > 0)
+    ax.plot(n[finite], np.minimum(bound[finite], 1.0), "--", label="exponential bound")
+    ax.set_yscale("log")
+    ax.set_xlabel("training set size n")
+    ax.set_ylabel(f"fraction with error > {results['eps0']:g}")
+    ax.set_title("Bad global minima")
+    ax.legend()
+    return fig
+
+
+def plot_survivor_histograms(results, ns=None, ax=None):
+    """Survivors' error histograms (density) vs :math:`Q_n` for a few n."""
+    fig, ax = _axes(ax)
+    edges = np.asarray(results["hist_bin_edges"], dtype=float)
+    centres, widths = (edges[1:] + edges[:-1]) / 2, np.diff(edges)
+    ns = ns if ns is not None else results.get("config", {}).get("theory", {}).get("hist_n", [0])
+    measured = np.array([[np.nan if v is None else v for v in row] for row in results["survivor_hist_measured"]])
+    predicted = np.array([[np.nan if v is None else v for v in row] for row in results["survivor_hist_predicted"]])
+    for i, size in enumerate(ns):
+        colour = f"C{i}"
+        ax.step(centres, measured[size] / widths, where="mid", color=colour, label=f"measured n={size}")
+        ax.plot(centres, predicted[size] / widths, "--", color=colour, label=f"$Q_{{{size}}}$")
+    ax.set_xlabel("true error")
+    ax.set_ylabel("density")
+    ax.set_title("Errors of the survivors vs $Q_n$")
+    ax.legend(fontsize="small")
+    return fig
+
+
+def plot_sgd_comparison(results, ax=None):
+    """Test-error distributions of Guess & Check survivors and SGD solutions."""
+    fig, ax = _axes(ax)
+    sgd = results["sgd"]
+    bins = np.linspace(0, max(0.6, max(sgd["gc_test_errors"] + sgd["sgd_test_errors"] + [0])), 40)
+    ax.hist(sgd["gc_test_errors"], bins=bins, density=True, alpha=0.5, label="Guess & Check survivors")
+    ax.hist(sgd["sgd_test_errors"], bins=bins, density=True, alpha=0.5, label="SGD to zero training error")
+    ks = sgd.get("ks_statistic")
+    ax.set_title(f"n = {sgd['n']}" + (f", KS = {ks:.3f}" if ks is not None else ""))
+    ax.set_xlabel("test error")
+    ax.set_ylabel("density")
+    ax.legend()
+    return fig
+
+
+def guess_check_figures(results) -> dict:
+    """All figures of a run: name -> matplotlib figure (the SGD one only when present)."""
+    figures = {"acceptance": plot_acceptance(results), "learning_curve": plot_learning_curve(results),
+               "bad_fraction": plot_bad_fraction(results), "survivor_histograms": plot_survivor_histograms(results)}
+    if results.get("sgd"):
+        figures["sgd_comparison"] = plot_sgd_comparison(results)
+    return figures
