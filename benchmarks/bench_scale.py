@@ -3,10 +3,11 @@
     python benchmarks/bench_scale.py [--json] [--skip-guess-check]
 
 Gibbs: the cells (one training set, one n, 4 chains) of a fixed N = 20 experiment, run by the
-local executor through :func:`badminima.experiments.gibbs._run_task`, timed after a warm-up
+local executor through :func:`badminima.experiments.gibbs.run_gibbs_task`, timed after a warm-up
 batch in the same pool (so worker start-up and imports are not counted). Guess & Check: the
-chunks of a small :func:`badminima.experiments.guess_check.run_guess_check` run (its own
-pool, so its figure includes worker start-up). ``speedup_2_workers`` is the Gibbs ratio.
+chunks of a small perceptron :func:`badminima.experiments.guess_check.run_guess_check` run
+(like configs/gc-perceptron.toml, 8 chunks of 25 000 classifiers) in its own pool, so that
+figure includes worker start-up. ``speedup_2_workers`` is the Gibbs ratio.
 """
 
 from __future__ import annotations
@@ -18,15 +19,19 @@ import time
 
 from badminima.experiments.configfile import config_from_dict
 from badminima.experiments.executors import get_executor
-from badminima.experiments.gibbs import _run_task, gibbs_tasks
+from badminima.experiments.gibbs import gibbs_tasks, run_gibbs_task
 from badminima.experiments.gibbs_config import GibbsConfig
 
-GIBBS = {"seed": 0, "grid": {"dims": [20], "alphas": [1.0, 2.0, 5.0, 10.0], "training_sets": 6},
+GIBBS = {"seed": 0, "grid": {"dims": [20], "alphas": [1.0, 2.0, 5.0, 10.0], "training_sets": 12},
          "sampler": {"samples": 60}, "rejection": {"samples": 0}}
 WARMUP = {"seed": 1, "grid": {"dims": [10], "alphas": [1.0], "training_sets": 4},
           "sampler": {"samples": 5}, "rejection": {"samples": 0}}
-GUESS_CHECK = {"name": "bench-scale", "data": {"name": "synthetic-mlp"},
-               "sampling": {"K": 160_000, "chunk_size": 20_000, "R": 4, "n_max": 20, "device": "cpu"}}
+GUESS_CHECK = {"name": "bench-scale",
+               "data": {"name": "synthetic-linear", "options": {"dim": 5, "n_train": 2000, "n_test": 1000}},
+               "model": {"kind": "perceptron", "options": {"bias": False, "prior": "sphere"}},
+               "sampling": {"K": 200_000, "chunk_size": 25_000, "R": 20, "n_max": 40, "device": "cpu",
+                            "error": "exact-linear"},
+               "theory": {"density": "perceptron", "eps0": 0.2}}
 
 
 def gibbs_rate(workers: int) -> tuple[float, int]:
@@ -34,9 +39,9 @@ def gibbs_rate(workers: int) -> tuple[float, int]:
     cells, _ = gibbs_tasks(config_from_dict(GIBBS, GibbsConfig, "bench"))
     warmup, _ = gibbs_tasks(config_from_dict(WARMUP, GibbsConfig, "bench"))
     with get_executor("local", workers) as pool:
-        list(pool.imap_unordered(_run_task, warmup))
+        list(pool.imap_unordered(run_gibbs_task, warmup))
         began = time.perf_counter()
-        done = sum(1 for _ in pool.imap_unordered(_run_task, cells))
+        done = sum(1 for _ in pool.imap_unordered(run_gibbs_task, cells))
         return done / (time.perf_counter() - began), done
 
 

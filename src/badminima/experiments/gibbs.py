@@ -38,7 +38,8 @@ from badminima.sampling.version_space import angle_error, sample_version_space
 from badminima.sampling.version_space_diagnostics import effective_sample_size, split_rhat
 
 __all__ = ["GibbsCell", "RejectionChunk", "teacher_training_set", "run_gibbs_cell",
-           "run_rejection_chunk", "gibbs_tasks", "run_gibbs", "write_gibbs_results", "COLUMNS"]
+           "run_rejection_chunk", "run_gibbs_task", "gibbs_tasks", "run_gibbs",
+           "write_gibbs_results", "COLUMNS"]
 
 logger = logging.getLogger(__name__)
 
@@ -155,8 +156,8 @@ def gibbs_tasks(config: GibbsConfig) -> tuple[list[GibbsCell], list[RejectionChu
     return cells, chunks
 
 
-def _run_task(task):
-    """Module-level dispatcher, so one executor pass runs both kinds of task."""
+def run_gibbs_task(task: GibbsCell | RejectionChunk) -> dict:
+    """Run one task of either kind (module level, so executors can pickle it)."""
     return run_gibbs_cell(task) if isinstance(task, GibbsCell) else run_rejection_chunk(task)
 
 
@@ -255,7 +256,7 @@ def run_gibbs(config: GibbsConfig, executor: str | None = None, workers: int | N
     workers = config.executor.workers if workers is None else workers
     results: list = [None] * len(tasks)
     with get_executor(name, workers or None, **executor_options) as pool:
-        for done, (index, result) in enumerate(pool.imap_unordered(_run_task, tasks), 1):
+        for done, (index, result) in enumerate(pool.imap_unordered(run_gibbs_task, tasks), 1):
             results[index] = result
             logger.info("task %d/%d done", done, len(tasks))
     cell_results, rejection = results[:len(cells)], _merge_rejection(chunks, results[len(cells):])
