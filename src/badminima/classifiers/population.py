@@ -25,7 +25,7 @@ from badminima.errors import InvalidParameterError
 #: Default bound on the transient memory of one forward block (bytes).
 DEFAULT_MAX_BYTES = 256 * 2**20
 #: On CPU, blocks are kept this small so one block's activations stay in cache.
-CPU_BLOCK_BYTES = 8 * 2**20
+CPU_BLOCK_BYTES = 32 * 2**20
 
 
 class FunctionSet(ABC):
