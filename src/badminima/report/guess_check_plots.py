@@ -29,8 +29,9 @@ def plot_acceptance(results, ax=None):
     n = _arr(results, "n")
     meas = _arr(results, "acceptance_measured")
     ok = meas > 0
-    ax.errorbar(n[ok], meas[ok], yerr=[meas[ok] - _arr(results, "acceptance_ci_low")[ok],
-                                       _arr(results, "acceptance_ci_high")[ok] - meas[ok]],
+    low = np.maximum(meas - _arr(results, "acceptance_ci_low"), 0)  # rounding can make these -1e-17
+    high = np.maximum(_arr(results, "acceptance_ci_high") - meas, 0)
+    ax.errorbar(n[ok], meas[ok], yerr=[low[ok], high[ok]],
                 fmt="o", ms=3, capsize=2, label="measured")
     ax.plot(n, _arr(results, "acceptance_predicted"), "-", label="theory $Z_n$")
     ax.set_yscale("log")
