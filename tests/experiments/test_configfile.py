@@ -23,6 +23,7 @@ class Experiment:
     seed: int = 0
     data_dir: str | None = None
     model: Model = field(default_factory=Model)
+    extra: Model | None = None
 
     def __post_init__(self):
         if self.lr <= 0:
@@ -63,3 +64,11 @@ def test_bad_configs_name_the_key(tmp_path, text, match):
 def test_missing_file(tmp_path):
     with pytest.raises(ConfigError, match="does not exist"):
         load_toml_config(tmp_path / "nope.toml", Experiment)
+
+
+def test_optional_table_builds_its_dataclass(tmp_path):
+    cfg = load_toml_config(_write(tmp_path, 'name = "x"\nsizes = [1]\n[extra]\nwidths = [3]\n'), Experiment)
+    assert cfg.extra == Model(widths=(3,))
+    assert load_toml_config(_write(tmp_path, 'name = "x"\nsizes = [1]\n'), Experiment).extra is None
+    with pytest.raises(ConfigError, match=r"\[extra\] unknown key 'width'"):
+        load_toml_config(_write(tmp_path, 'name = "x"\nsizes = [1]\n[extra]\nwidth = [3]\n'), Experiment)

@@ -70,6 +70,9 @@ def config_from_dict(data: dict[str, Any], cls: type[T], where: str = "config", 
 def _convert(value, annotation, where, table, key, sub_table):
     if dataclasses.is_dataclass(annotation):
         return config_from_dict(value, annotation, where, sub_table)
+    nested = [a for a in typing.get_args(annotation) if dataclasses.is_dataclass(a)]
+    if isinstance(value, dict) and len(nested) == 1:  # an optional table: `Table | None`
+        return config_from_dict(value, nested[0], where, sub_table)
     if _accepts(value, annotation):
         return _normalize(value, annotation)
     label = f"{where}: [{table}]" if table else f"{where}:"
