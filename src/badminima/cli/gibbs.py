@@ -37,11 +37,12 @@ def _run(args: argparse.Namespace) -> int:
     from badminima.errors import InvalidParameterError
     from badminima.experiments.gibbs import run_gibbs, write_gibbs_results
     from badminima.experiments.gibbs_config import load_gibbs_config
+    from badminima.experiments.packaged_configs import resolve_config
     from badminima.report.gibbs_plots import plot_gibbs_bad_fraction, plot_gibbs_learning_curves
 
     if args.workers is not None and args.workers < 0:
         raise InvalidParameterError(f"The '--workers' option must be >= 0. Got {args.workers} instead.")
-    config = load_gibbs_config(args.config)
+    config = load_gibbs_config(resolve_config(args.config))
     options = {"address": args.ray_address} if args.ray_address else {}
     began = time.perf_counter()
     result = run_gibbs(config, executor=args.executor, workers=args.workers, **options)

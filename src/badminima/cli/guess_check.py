@@ -41,11 +41,12 @@ def _run(args: argparse.Namespace) -> int:
     from badminima.errors import InvalidParameterError
     from badminima.experiments.guess_check import run_guess_check, write_guess_check_outputs
     from badminima.experiments.guess_check_config import load_guess_check_config
+    from badminima.experiments.packaged_configs import resolve_config
     from badminima.report.guess_check_plots import guess_check_figures
 
     if args.workers is not None and args.workers < 1:
         raise InvalidParameterError(f"The '--workers' option must be >= 1. Got {args.workers} instead.")
-    config = load_guess_check_config(args.config)
+    config = load_guess_check_config(resolve_config(args.config))
     if args.data_dir is not None:
         config = dataclasses.replace(config, data=dataclasses.replace(config.data, data_dir=args.data_dir))
     began = time.perf_counter()
