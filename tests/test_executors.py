@@ -19,6 +19,7 @@ def test_executor_returns_all_results_by_index(name, workers):
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("ray")  # one local Ray instance at a time
 def test_ray_executor_on_local_instance():
     pytest.importorskip("ray")
     with get_executor("ray", workers=2) as executor:

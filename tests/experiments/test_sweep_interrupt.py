@@ -79,6 +79,7 @@ def test_kill_9_mid_sweep_then_resume(tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("ray")  # one local Ray instance at a time
 def test_ray_executor_sweep_matches_serial(tmp_path):
     pytest.importorskip("ray")
     data = {"name": "tiny-ray", "data": {"dataset": "digits"}, "model": {"arch": "mlp", "widths": [32]},
