@@ -11,6 +11,8 @@ import argparse
 import time
 from pathlib import Path
 
+from badminima.cli.executor_options import add_executor_arguments, executor_kwargs
+
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
@@ -20,12 +22,7 @@ def register(subparsers) -> None:
                     "curve and bad fraction with the annealed theory and with rejection sampling.")
     parser.add_argument("config", help="experiment TOML file (e.g. configs/gibbs-perceptron.toml)")
     parser.add_argument("--out", default="gibbs-output", help="output folder (default: gibbs-output)")
-    parser.add_argument("--executor", default=None, choices=("local", "serial", "ray"),
-                        help="override the config's executor")
-    parser.add_argument("--workers", type=int, default=None,
-                        help="override the config's number of parallel tasks (0: all cores)")
-    parser.add_argument("--ray-address", default=None,
-                        help="join this Ray cluster ('auto' or host:port; default: start a local Ray)")
+    add_executor_arguments(parser, default=None, task="cells")
     parser.set_defaults(handler=_run)
 
 
@@ -34,18 +31,15 @@ def _run(args: argparse.Namespace) -> int:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from badminima.errors import InvalidParameterError
     from badminima.experiments.gibbs import run_gibbs, write_gibbs_results
     from badminima.experiments.gibbs_config import load_gibbs_config
     from badminima.experiments.packaged_configs import resolve_config
     from badminima.report.gibbs_plots import plot_gibbs_bad_fraction, plot_gibbs_learning_curves
 
-    if args.workers is not None and args.workers < 0:
-        raise InvalidParameterError(f"The '--workers' option must be >= 0. Got {args.workers} instead.")
+    options = executor_kwargs(args)
     config = load_gibbs_config(resolve_config(args.config))
-    options = {"address": args.ray_address} if args.ray_address else {}
     began = time.perf_counter()
-    result = run_gibbs(config, executor=args.executor, workers=args.workers, **options)
+    result = run_gibbs(config, **options)
     out = Path(args.out)
     written = write_gibbs_results(result, out)
     for name, plot in (("learning_curve.png", plot_gibbs_learning_curves),

@@ -15,6 +15,8 @@ import dataclasses
 import time
 from pathlib import Path
 
+from badminima.cli.executor_options import add_executor_arguments, executor_kwargs
+
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
@@ -25,10 +27,7 @@ def register(subparsers) -> None:
     parser.add_argument("config", help="experiment TOML file (e.g. configs/gc-separable-mlp.toml)")
     parser.add_argument("--out", default="guess-check-output", help="output folder (default: guess-check-output)")
     parser.add_argument("--data-dir", default=None, help="dataset folder (overrides [data] data_dir)")
-    parser.add_argument("--executor", default="local", choices=("local", "serial", "ray"),
-                        help="where the chunks run (default: local process pool)")
-    parser.add_argument("--workers", type=int, default=None, help="parallel chunks (default: all cores)")
-    parser.add_argument("--ray-address", default=None, help="join this Ray cluster ('auto' or host:port)")
+    add_executor_arguments(parser, default="local", task="chunks")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.set_defaults(handler=_run)
 
@@ -38,21 +37,16 @@ def _run(args: argparse.Namespace) -> int:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from badminima.errors import InvalidParameterError
     from badminima.experiments.guess_check import run_guess_check, write_guess_check_outputs
     from badminima.experiments.guess_check_config import load_guess_check_config
     from badminima.experiments.packaged_configs import resolve_config
     from badminima.report.guess_check_plots import guess_check_figures
 
-    if args.workers is not None and args.workers < 1:
-        raise InvalidParameterError(f"The '--workers' option must be >= 1. Got {args.workers} instead.")
+    options = {**executor_kwargs(args), "progress": not args.no_progress}
     config = load_guess_check_config(resolve_config(args.config))
     if args.data_dir is not None:
         config = dataclasses.replace(config, data=dataclasses.replace(config.data, data_dir=args.data_dir))
     began = time.perf_counter()
-    options = {"executor": args.executor, "workers": args.workers, "progress": not args.no_progress}
-    if args.ray_address:
-        options["address"] = args.ray_address
     result = run_guess_check(config, **options)
     out = Path(args.out)
     paths = list(write_guess_check_outputs(result, out).values())

@@ -13,6 +13,8 @@ import dataclasses
 import json
 import sys
 
+from badminima.cli.executor_options import add_executor_arguments, executor_kwargs
+
 
 def register(subparsers) -> None:
     sweep = subparsers.add_parser(
@@ -21,11 +23,7 @@ def register(subparsers) -> None:
                     "database; each finished run is stored at once, so an interrupted sweep resumes.")
     sweep.add_argument("config", help="experiment TOML file (e.g. configs/digits-mlp.toml)")
     sweep.add_argument("--db", default="results.db", help="SQLite results database (default: results.db)")
-    sweep.add_argument("--executor", default="local", choices=("local", "serial", "ray"),
-                       help="local process pool (default), serial (in this process) or Ray")
-    sweep.add_argument("--workers", type=int, default=None, help="parallel runs (default: CPU cores)")
-    sweep.add_argument("--ray-address", default=None,
-                       help="join this Ray cluster ('auto' or host:port; default: start a local Ray)")
+    add_executor_arguments(sweep, default="local", task="runs")
     sweep.add_argument("--data-dir", default=None,
                        help="dataset folder, overriding the config's [data] data_dir (not part of the run hash)")
     sweep.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -52,9 +50,7 @@ def _run_sweep(args: argparse.Namespace) -> int:
     config = load_sweep_config(resolve_config(args.config))
     if args.data_dir:
         config = dataclasses.replace(config, data=dataclasses.replace(config.data, data_dir=args.data_dir))
-    options = {"address": args.ray_address} if args.ray_address else {}
-    summary = run_sweep(config, args.db, executor=args.executor, workers=args.workers,
-                        progress=not args.no_progress, **options)
+    summary = run_sweep(config, args.db, progress=not args.no_progress, **executor_kwargs(args))
     print(f"{summary.experiment}: {summary.completed} runs done now, {summary.skipped} already in "
           f"{summary.db_path}, {summary.not_zero} of the new runs did not reach zero training error "
           f"({summary.wall_s:.1f} s)")

@@ -1,0 +1,35 @@
+"""The command registry and the options every task-running command shares."""
+
+import subprocess
+import sys
+
+import pytest
+
+from badminima.cli.main import COMMAND_MODULES, build_parser, main
+
+COMMANDS = {"theory", "data", "guess-check", "gibbs", "sweep", "results", "fit", "plan", "demo"}
+
+
+def test_every_command_is_registered():
+    parser = build_parser()
+    registered = set(parser._subparsers._group_actions[0].choices)  # argparse keeps them here
+    assert registered == COMMANDS
+    assert len(COMMAND_MODULES) == 7
+
+
+@pytest.mark.parametrize("command", ["sweep", "guess-check", "gibbs"])
+@pytest.mark.parametrize("workers", ["0", "-2"])
+def test_bad_worker_count_is_one_line_and_exit_2(command, workers, capsys):
+    assert main([command, "digits-mlp" if command == "sweep" else "gc-perceptron", "--workers", workers]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"badminima {command}: error: The '--workers' option must be >= 1. Got {workers} instead."]
+
+
+def test_missing_config_names_the_file(capsys, tmp_path):
+    assert main(["sweep", str(tmp_path / "nope.toml")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+
+
+def test_module_entry_point_prints_version():
+    out = subprocess.run([sys.executable, "-m", "badminima", "--version"], capture_output=True, text=True)
+    assert out.returncode == 0 and out.stdout.startswith("badminima ")
