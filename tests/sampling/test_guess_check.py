@@ -1,5 +1,7 @@
 """Guess & Check building blocks against brute force, and the end-to-end theory check."""
 
+import time
+
 import numpy as np
 import pytest
 import torch
@@ -21,7 +23,7 @@ from badminima.sampling.guess_check import (
 )
 from badminima.sampling.guess_check_stats import agreement, measure_guess_check, wilson_interval
 from badminima.sampling.guess_check_theory import make_density, predict_guess_check
-from badminima.theory import Empirical, SphericalPerceptron
+from badminima.theory import Empirical, SphericalPerceptron, bad_fraction, bad_fraction_bound, learning_curve
 
 
 def test_first_mistake_positions_match_a_loop():
@@ -157,24 +159,43 @@ def test_measurements_agree_with_theory_and_a_wrong_theory_is_detected(perceptro
     N, errors, m = perceptron_run
     n = m["n"]
     edges = np.linspace(0, 1, 21)
-    for density, atoms in ((SphericalPerceptron(N), None), (Empirical(errors), errors)):
-        acc, pooled, quenched = _agree(m, predict_guess_check(density, n, 0.2, edges, errors=atoms))
+    for density in (SphericalPerceptron(N), Empirical(errors)):
+        acc, pooled, quenched = _agree(m, predict_guess_check(density, n, 0.2, edges))
         # 95% intervals: most n agree (the series are correlated across n)
         assert acc >= 0.8 and pooled >= 0.8 and quenched >= 0.8, (density, acc, pooled, quenched)
     shifted = np.clip(errors + 0.05, 0, 1)
-    for wrong, atoms in ((SphericalPerceptron(N + 5), None), (Empirical(shifted), shifted)):
-        acc, pooled, quenched = _agree(m, predict_guess_check(wrong, n, 0.2, edges, errors=atoms))
+    for wrong in (SphericalPerceptron(N + 5), Empirical(shifted)):
+        acc, pooled, quenched = _agree(m, predict_guess_check(wrong, n, 0.2, edges))
         assert acc <= 0.3 and pooled <= 0.3, (wrong, acc, pooled)
     # the survivors' histogram approaches Q_n: total variation at n = 10 is small
     q = predict_guess_check(SphericalPerceptron(N), [10], 0.2, edges)["survivor_hist_predicted"][0]
     assert 0.5 * np.abs(m["survivor_hist_pooled"][10] - q).sum() < 0.05
 
 
-def test_fast_empirical_paths_equal_the_theory_functions():
+def test_empirical_predictions_are_theory_functions_and_scale():
     rng = np.random.default_rng(3)
     eps = np.round(rng.beta(2, 5, 300), 2)  # repeated atoms, some on bin edges
     edges, n = np.linspace(0, 1, 11), np.arange(0, 40, 7)
-    generic = predict_guess_check(Empirical(eps), n, 0.3, edges)
-    fast = predict_guess_check(Empirical(eps), n, 0.3, edges, errors=eps)
-    for key in generic:
-        np.testing.assert_allclose(fast[key], generic[key], rtol=1e-9, atol=1e-12, err_msg=key)
+    d = Empirical(eps)
+    got = predict_guess_check(d, n, 0.3, edges)
+    bound, eps1 = bad_fraction_bound(d, 0.3, n)
+    np.testing.assert_array_equal(got["bad_fraction_bound"], bound)
+    np.testing.assert_array_equal(got["bad_fraction_bound_eps1"], eps1)
+    np.testing.assert_array_equal(got["bad_fraction_predicted"], bad_fraction(d, 0.3, n))
+    np.testing.assert_array_equal(got["learning_curve_predicted"], learning_curve(d, n))
+    # survivor histogram: weights (1 - eps_k)^n binned into (a, b], the first bin closed
+    values, counts = np.unique(eps, return_counts=True)
+    bins = np.clip(np.searchsorted(edges, values, side="left") - 1, 0, len(edges) - 2)
+    for i, size in enumerate(n):
+        w = counts * (1 - values) ** size
+        want = np.bincount(bins, weights=w / w.sum(), minlength=len(edges) - 1)
+        np.testing.assert_allclose(got["survivor_hist_predicted"][i], want, rtol=1e-12, atol=1e-15)
+    assert np.array_equal(predict_guess_check(d, n, 0.3, edges, errors=eps)["survivor_hist_predicted"],
+                          got["survivor_hist_predicted"])
+    # continuous (exact perceptron) errors: 2e5 distinct atoms, every n up to 40, in seconds
+    many = rng.beta(2, 8, 200_000)
+    began = time.perf_counter()
+    out = predict_guess_check(Empirical(many), np.arange(41), 0.2, np.linspace(0, 1, 21))
+    assert time.perf_counter() - began < 10.0
+    np.testing.assert_allclose(out["survivor_hist_predicted"].sum(axis=1), 1.0, rtol=1e-12)
+    assert np.all(out["bad_fraction_bound"] >= out["bad_fraction_predicted"] * (1 - 1e-9))

@@ -45,38 +45,18 @@ def make_density(name: str, test_errors, input_dim: int):
     return DENSITIES[name](np.asarray(test_errors, dtype=float), input_dim)
 
 
-def _empirical_bound(errors: np.ndarray, eps0: float, n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    r"""The exponential bound for the empirical density of ``errors``, in O(K log K).
+def _survivor_hist(density, n: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """Mass of Q_n in each bin (a, b] (the first one closed), from the posterior's cdf.
 
-    Same quantity as :func:`badminima.theory.bad_fraction_bound` for ``Empirical(errors)``
-    (the best eps1 among the atoms below eps0, capped at 1), computed from sorted errors:
-
-    .. math:: \min_{\epsilon_1 < \epsilon_0} \left(\frac{1-\epsilon_0}{1-\epsilon_1}\right)^n
-              \frac{P(\epsilon > \epsilon_0)}{P(\epsilon \le \epsilon_1)}
+    For :class:`~badminima.theory.Empirical` each row costs O(K) (one cumulative sum of the
+    tilted weights) plus O(log K) per edge.
     """
-    values, counts = np.unique(errors, return_counts=True)
-    log_cdf = np.log(np.cumsum(counts) / counts.sum())
-    keep = values < eps0
-    sf0 = np.mean(errors > eps0)
-    if not keep.any() or sf0 == 0:
-        return (np.full(n.shape, np.nan if not keep.any() else 0.0) if sf0 == 0 else np.full(n.shape, 1.0),
-                np.full(n.shape, np.nan))
-    v, lc = values[keep], log_cdf[keep]
-    log_b = (n[:, None] * (np.log1p(-eps0) - np.log1p(-v[None, :])) + np.log(sf0) - lc[None, :])
-    best = np.argmin(log_b, axis=1)
-    return np.exp(np.minimum(log_b[np.arange(len(n)), best], 0.0)), v[best]
-
-
-def _empirical_hist(errors: np.ndarray, n: np.ndarray, edges: np.ndarray) -> np.ndarray:
-    """Mass of Q_n in each bin (a, b] for the empirical density: weights (1 - eps_k)^n."""
-    values, counts = np.unique(errors, return_counts=True)
-    b = np.clip(np.searchsorted(edges, values, side="left") - 1, 0, len(edges) - 2)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        decay = np.where(n[:, None] == 0, 0.0, n[:, None] * np.log1p(-np.minimum(values, 1.0))[None, :])
-    log_w = np.log(counts)[None, :] + decay
-    w = np.exp(log_w - log_w.max(axis=1, keepdims=True))
-    out = np.stack([np.bincount(b, weights=row, minlength=len(edges) - 1) for row in w])
-    return out / out.sum(axis=1, keepdims=True)
+    hist = np.empty((len(n), len(edges) - 1))
+    for i, size in enumerate(n):
+        cdf = np.asarray(posterior(density, size).cdf(edges), dtype=float)
+        cdf[0] = 0.0  # bins (a, b], the first one closed: mass at eps = edges[0] counts
+        hist[i] = np.diff(cdf)
+    return hist
 
 
 def predict_guess_check(density, n, eps0: float, bin_edges, errors=None) -> dict[str, np.ndarray]:
@@ -89,8 +69,8 @@ def predict_guess_check(density, n, eps0: float, bin_edges, errors=None) -> dict
     eps0 : float
     bin_edges : array
     errors : array, optional
-        When ``density`` is ``Empirical(errors)``, pass ``errors`` too: the bound and the
-        histograms then use O(K log K) closed forms instead of the generic density methods.
+        Ignored; accepted so that older callers keep working. Theory's own methods are
+        already O(K log K) for ``Empirical(errors)`` (sorted atoms, cumulative log sums).
 
     Returns
     -------
@@ -103,17 +83,7 @@ def predict_guess_check(density, n, eps0: float, bin_edges, errors=None) -> dict
     n = np.asarray(n, dtype=float)
     edges = np.asarray(bin_edges, dtype=float)
     log_z = np.asarray(log_acceptance(density, n), dtype=float)
-    if errors is not None:
-        errors = np.asarray(errors, dtype=float)
-        bound, eps1 = _empirical_bound(errors, eps0, n)
-        hist = _empirical_hist(errors, n, edges)
-    else:
-        bound, eps1 = bad_fraction_bound(density, eps0, n)
-        hist = np.empty((len(n), len(edges) - 1))
-        for i, size in enumerate(n):
-            cdf = np.asarray(posterior(density, size).cdf(edges), dtype=float)
-            cdf[0] = 0.0  # bins (a, b], the first one closed: mass at eps = edges[0] counts
-            hist[i] = np.diff(cdf)
+    bound, eps1 = bad_fraction_bound(density, eps0, n)
     return {
         "acceptance_predicted": np.exp(log_z),
         "log_acceptance_predicted": log_z,
@@ -122,5 +92,5 @@ def predict_guess_check(density, n, eps0: float, bin_edges, errors=None) -> dict
         "bad_fraction_predicted": np.asarray(bad_fraction(density, eps0, n), dtype=float),
         "bad_fraction_bound": np.asarray(bound, dtype=float) * np.ones_like(n),
         "bad_fraction_bound_eps1": np.asarray(eps1, dtype=float) * np.ones_like(n),
-        "survivor_hist_predicted": hist,
+        "survivor_hist_predicted": _survivor_hist(density, n, edges),
     }

@@ -18,9 +18,17 @@ _SEARCH_POINTS = 32
 _MAX_LOG2_N = 62
 
 
-def _log_bound(density, eps0, eps1, n, rate, log_sf0):
-    """log of ``((1 - r eps0)/(1 - r eps1))^n P(eps > eps0) / P(eps <= eps1)``."""
-    log_cdf1 = density._log_cdf_sf(eps1, 0.0, 1.0)[0]
+#: Matrix entries per block of the (eps0, n) x candidates search.
+_CANDIDATE_BLOCK = 2_000_000
+
+
+def _log_bound(density, eps0, eps1, n, rate, log_sf0, log_cdf1=None):
+    """log of ``((1 - r eps0)/(1 - r eps1))^n P(eps > eps0) / P(eps <= eps1)``.
+
+    ``log_cdf1``: ``log P_D(eps <= eps1)`` when already known (computed otherwise).
+    """
+    if log_cdf1 is None:
+        log_cdf1 = density._log_cdf_sf(eps1, 0.0, 1.0)[0]
     with np.errstate(divide="ignore", invalid="ignore"):
         decay = n * (np.log1p(-rate * eps0) - np.log1p(-rate * eps1))
         decay = np.where(n == 0, 0.0, decay)
@@ -29,10 +37,30 @@ def _log_bound(density, eps0, eps1, n, rate, log_sf0):
 
 
 def _best_on_candidates(density, eps0, n, rate, log_sf0, candidates):
-    eps1 = np.broadcast_to(candidates, eps0.shape + candidates.shape)
-    log_b = _log_bound(density, eps0[..., None], eps1, n[..., None], rate, log_sf0[..., None])
-    i = np.argmin(log_b, axis=-1)
-    return np.take_along_axis(log_b, i[..., None], -1)[..., 0], candidates[i]
+    """Exhaustive search over ``candidates``: O(C log C) once, then O(C) per (eps0, n).
+
+    ``P_D(eps <= eps1)`` depends on neither eps0 nor n, so it is evaluated once per
+    candidate; candidates at or above every eps0 are dropped (their bound is ``inf``). The
+    (eps0, n) pairs are searched in blocks of at most ``_CANDIDATE_BLOCK`` matrix entries.
+    """
+    shape = eps0.shape
+    eps0, n, log_sf0 = eps0.ravel(), n.ravel(), log_sf0.ravel()
+    log_b, eps1 = np.full(eps0.size, np.inf), np.full(eps0.size, np.nan)
+    candidates = candidates.ravel()
+    if eps0.size:
+        candidates = candidates[candidates < eps0.max()]
+    if candidates.size == 0:
+        return log_b.reshape(shape), eps1.reshape(shape)
+    log_cdf1 = density._log_cdf_sf(candidates, 0.0, 1.0)[0]
+    rows = max(1, _CANDIDATE_BLOCK // candidates.size)
+    for start in range(0, eps0.size, rows):
+        sl = slice(start, start + rows)
+        block = _log_bound(density, eps0[sl, None], candidates[None, :], n[sl, None], rate,
+                           log_sf0[sl, None], log_cdf1[None, :])
+        i = np.argmin(block, axis=1)
+        log_b[sl] = block[np.arange(i.size), i]
+        eps1[sl] = candidates[i]
+    return log_b.reshape(shape), eps1.reshape(shape)
 
 
 def _best_continuous(density, eps0, n, rate, log_sf0):

@@ -96,6 +96,7 @@ class Empirical(Density):
         super().__init__(float(values[0]), float(values[-1]))
         self._values, self._log_w = values, log_w
         self._table = None
+        self._cum0 = None
 
     @property
     def values(self) -> np.ndarray:
@@ -165,23 +166,45 @@ class Empirical(Density):
         _, mean, var = self._moments(n.ravel(), r)
         return mean.reshape(n.shape), var.reshape(n.shape)
 
+    def _cumulative(self, n, r):
+        """Normalized log cdf and log sf of the tilted weights at every gap between atoms.
+
+        Returns two ``(len(n), K + 1)`` arrays: column ``j`` holds the log mass of atoms
+        ``< j`` (cdf) and ``>= j`` (sf), from cumulative ``logaddexp`` sums that stay exact
+        when the masses underflow. ``n = 0`` (D itself, every posterior) is cached.
+        """
+        if n.size == 1 and n[0] == 0 and self._cum0 is not None:
+            return self._cum0
+        terms = self._log_terms(n, r)
+        up = np.logaddexp.accumulate(terms, axis=1)
+        down = np.logaddexp.accumulate(terms[:, ::-1], axis=1)[:, ::-1]
+        total = up[:, -1:]
+        ninf = np.full((terms.shape[0], 1), -np.inf)
+        cum = (np.hstack([ninf, up]) - total, np.hstack([down, ninf]) - total)
+        if n.size == 1 and n[0] == 0:
+            self._cum0 = cum
+        return cum
+
     def _log_cdf_sf(self, eps, n, r):
+        """Tilted log cdf and log sf by lookup in :meth:`_cumulative`.
+
+        The cumulative sums cost O(K) once per distinct ``n``; each query point is then one
+        ``searchsorted`` (O(log K)), so D's cdf at K points is O(K log K), not O(K^2).
+        """
         eps, n = np.broadcast_arrays(np.asarray(eps, dtype=float), np.asarray(n, dtype=float))
         shape = eps.shape
         eps, n = eps.ravel(), n.ravel()
         below = np.searchsorted(self._values, eps, side="right")
+        levels, which = np.unique(n, return_inverse=True)
+        order = np.argsort(which, kind="stable")
+        bounds = np.searchsorted(which[order], np.arange(levels.size + 1))
         log_cdf, log_sf = np.empty(eps.size), np.empty(eps.size)
-        for sl in self._chunks(eps.size):
-            terms = self._log_terms(n[sl], r)
-            up = np.logaddexp.accumulate(terms, axis=1)
-            down = np.logaddexp.accumulate(terms[:, ::-1], axis=1)[:, ::-1]
-            total = up[:, -1]
-            ninf = np.full((terms.shape[0], 1), -np.inf)
-            up = np.hstack([ninf, up])
-            down = np.hstack([down, ninf])
-            rows = np.arange(terms.shape[0])
-            log_cdf[sl] = up[rows, below[sl]] - total
-            log_sf[sl] = down[rows, below[sl]] - total
+        for sl in self._chunks(levels.size):
+            up, down = self._cumulative(levels[sl], r)
+            idx = order[bounds[sl.start]:bounds[sl.stop]]
+            rows = which[idx] - sl.start
+            log_cdf[idx] = up[rows, below[idx]]
+            log_sf[idx] = down[rows, below[idx]]
         return log_cdf.reshape(shape), log_sf.reshape(shape)
 
     def _posterior(self, n, r):
