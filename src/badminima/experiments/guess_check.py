@@ -208,11 +208,10 @@ def run_guess_check(config: GuessCheckConfig, executor: str = "local", workers: 
     measured = measure_guess_check(errors, positions, config.sampling.n_max, theory.eps0, edges, theory.confidence)
     input_dim = int(np.prod(ds.x_train.shape[1:]))
     density = make_density(theory.density, errors, input_dim)
-    predicted = predict_guess_check(density, measured["n"], theory.eps0, edges,
-                                    errors=errors if theory.density == "empirical" else None)
+    predicted = predict_guess_check(density, measured["n"], theory.eps0, edges)
     if theory.density != "empirical":  # the sampled-error density, for reference
         empirical = predict_guess_check(make_density("empirical", errors, input_dim), measured["n"], theory.eps0,
-                                        edges, errors=errors)
+                                        edges)
         predicted.update({f"{k}_empirical": v for k, v in empirical.items()})
     info = {"dataset": repr(ds), "n_pool": int(len(ds.y_train)), "n_test": int(len(ds.y_test)),
             "input_dim": input_dim, "device": device, "executor": executor, "chunks": len(sizes),

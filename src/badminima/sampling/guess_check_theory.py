@@ -59,7 +59,7 @@ def _survivor_hist(density, n: np.ndarray, edges: np.ndarray) -> np.ndarray:
     return hist
 
 
-def predict_guess_check(density, n, eps0: float, bin_edges, errors=None) -> dict[str, np.ndarray]:
+def predict_guess_check(density, n, eps0: float, bin_edges) -> dict[str, np.ndarray]:
     """Predictions of every measured series for the sample sizes ``n``.
 
     Parameters
@@ -68,9 +68,6 @@ def predict_guess_check(density, n, eps0: float, bin_edges, errors=None) -> dict
     n : array of int
     eps0 : float
     bin_edges : array
-    errors : array, optional
-        Ignored; accepted so that older callers keep working. Theory's own methods are
-        already O(K log K) for ``Empirical(errors)`` (sorted atoms, cumulative log sums).
 
     Returns
     -------
