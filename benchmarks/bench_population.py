@@ -1,6 +1,9 @@
 """Population evaluation throughput: batched path vs a loop over torch modules, and GEMM peak.
 
-Measured in one run, on this machine (ratios are noisy when the machine is shared):
+Measured in one run, on this machine (ratios are noisy when the machine is shared: with
+``--threads 2`` on two cores that other jobs also use, every parallel region waits for a
+descheduled thread, which slows the loop's many small calls far more than the batched path;
+run ``--threads 1`` as well and report both):
 
 - ``speedup_vs_loop``: classifier-sample predictions per second of
   :meth:`Population.predict` over a Python loop calling each member as an ``nn.Module``
