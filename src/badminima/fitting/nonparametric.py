@@ -27,7 +27,8 @@ The fit minimizes
     \sum_i \Big(\frac{E_{n_i}(w) - \bar e_i}{\sigma_i}\Big)^2
     + \lambda X^5 \sum_j \delta_j (f''_j)^2 + \mu \big(\textstyle\sum_j w_j - 1\big)^2
 
-over :math:`w \ge 0` (projected Levenberg-Marquardt, :meth:`_Problem.solve`), where
+(NOTE: now over log weights with Levenberg-Marquardt and a penalty relative to a
+data-driven reference shape; see docs/fitting.md, nonparametric section), where
 :math:`f_j = w_j / \ln(e_{j+1}/e_j)` is the density per unit :math:`\ln\epsilon`,
 :math:`f''_j` its second divided difference at the cell centres (spacing
 :math:`\delta_j`; a roughness penalty on the density in :math:`\ln\epsilon`), :math:`X` the
@@ -49,7 +50,7 @@ import math
 
 import numpy as np
 from scipy import optimize
-from scipy.special import logsumexp
+from scipy.special import logsumexp, softmax
 
 from badminima.errors import FitError
 from badminima.fitting.data import CurveData
@@ -57,44 +58,40 @@ from badminima.fitting.result import FitResult
 from badminima.theory import PiecewiseUniform, learning_curve, posterior
 from badminima.theory.piecewise import cell_moments
 
-DEFAULT_LAMBDAS = tuple(10.0 ** k for k in range(-12, -3, 2))
-_MU = 1e4
-_MAX_ITER = 200
-_TOL = 1e-9
-_EXP_CAP = 150.0  # cap on ln(z_nj / Z_n) below the current support (its square stays finite)
-_REACH = 2
+DEFAULT_LAMBDAS = tuple(10.0 ** k for k in range(-4, 5))
+_GAUGE = 1e-3  # weight of (ln sum_j w_j)^2: fixes the scale that the ratio E_n does not see
+_MAX_ITER = 300
 
 
-def cell_edges(data: CurveData, eps_max: float = 1.0, grid_size: int = 80,
-               resolution: float = 2.0) -> np.ndarray:
-    """Cell edges adapted to the data (see the module docstring).
+def cell_edges(data: CurveData, eps_max: float = 1.0, grid_size: int = 48,
+               floor_cells: int = 8) -> np.ndarray:
+    """Cell edges adapted to the range of the measured errors (see the module docstring).
 
-    Edges march up from ``eps_lo = min(1/(10 n_max), 1e-3 eps_max)`` to ``eps_max`` with
-    the ratio of a ``grid_size``-cell log grid, except that between half the smallest and
-    the largest measured mean a step never exceeds ``resolution * max(sigma_i, 1/n_i)``,
-    interpolated (log-log) between the measured means ``(mean_i, sigma_i, n_i)``.
+    ``grid_size`` log-spaced cells from ``0.3 min(mean_i)`` to ``eps_max``, plus
+    ``floor_cells`` log-spaced edges between half and all of the smallest mean (where a
+    floor shows), dropping any edge closer than a third of the grid's log step to the last.
     """
-    eps_lo = min(0.1 / float(data.sizes.max()), 1e-3 * eps_max)
-    ratio = (eps_max / eps_lo) ** (1.0 / grid_size)
-    keep = data.means > 0
-    order = np.argsort(data.means[keep])
-    means = np.log(data.means[keep][order])
-    steps = np.log(resolution * np.maximum(data.sigmas, 1.0 / data.sizes)[keep][order])
-    bottom, top = (0.5 * math.exp(means[0]), math.exp(means[-1])) if means.size else (1.0, 0.0)
-    edges = [eps_lo]
-    while edges[-1] < eps_max:
-        x = edges[-1]
-        step = x * (ratio - 1.0)
-        if bottom <= x <= top:
-            step = min(step, math.exp(np.interp(math.log(x), means, steps)))
-        edges.append(eps_max if eps_max - x < 1.5 * step else x + step)
-    return np.array(edges)
+    means = data.means[data.means > 0]
+    low = min(0.3 * float(means.min()) if means.size else 1e-3 * eps_max, 0.5 * eps_max)
+    step = math.log(eps_max / low) / grid_size
+    edges = np.geomspace(low, eps_max, grid_size + 1)
+    if means.size and floor_cells > 0:
+        top = min(float(means.min()), eps_max)
+        edges = np.union1d(edges, np.geomspace(0.5 * top, top, floor_cells + 1))
+    keep = [edges[0]]
+    for e in edges[1:-1]:
+        if math.log(e / keep[-1]) >= step / 3 and math.log(eps_max / e) >= step / 3:
+            keep.append(e)
+    return np.array(keep + [eps_max])
 
 
 def _roughness_root(edges: np.ndarray, lam: float) -> np.ndarray:
-    """``R`` with ``|R w|^2 = lam X^5 sum_j delta_j (f''_j)^2``, ``f = w / ln-width``."""
+    """``R`` with ``|R g|^2 = lam sum_j delta_j (g''_j)^2`` for ``g`` per cell centre.
+
+    ``g''`` is the second divided difference at the cell centres in ``ln eps`` (spacing
+    ``delta_j``, half the span of the three centres): ``int (d^2 g / d ln eps^2)^2``.
+    """
     log_e = np.log(edges)
-    width = np.diff(log_e)
     x = 0.5 * (log_e[:-1] + log_e[1:])
     h_left, h_right = np.diff(x)[:-1], np.diff(x)[1:]
     span = h_left + h_right
@@ -103,146 +100,176 @@ def _roughness_root(edges: np.ndarray, lam: float) -> np.ndarray:
     second[rows, rows] = 2.0 / (h_left * span)
     second[rows, rows + 1] = -2.0 / (h_left * h_right)
     second[rows, rows + 2] = 2.0 / (h_right * span)
-    scale = np.sqrt(lam * (log_e[-1] - log_e[0]) ** 5 * 0.5 * span)
-    return scale[:, None] * second / width[None, :]
+    return np.sqrt(lam * 0.5 * span)[:, None] * second
 
 
 class _Problem:
-    """The cells, their log moments and tilted means at the data sizes, and the penalty."""
+    """The cells, their log moments and tilted means at the data sizes, and the penalty.
 
-    def __init__(self, edges: np.ndarray, data: CurveData, lam: float):
+    The unknowns are the log cell probabilities ``v_j = ln w_j``; the penalty acts on
+    ``g_j = v_j - ln ln(e_{j+1}/e_j)``, the log density per unit ``ln eps``.
+    """
+
+    def __init__(self, edges: np.ndarray, data: CurveData, lam: float, moments=None):
         self.edges, self.data, self.lam = edges, data, lam
-        self.log_q, self.mu = cell_moments(edges, data.sizes)
+        self.log_q, self.mu = moments if moments is not None else cell_moments(edges, data.sizes)
+        self.reference = _initial_log_weights(edges, data)
         self.root = _roughness_root(edges, lam)
         self.penalty = self.root.T @ self.root
 
     def curve(self, w: np.ndarray) -> np.ndarray:
-        """``E_n(w)`` at the data sizes (the formula of the module docstring)."""
-        return _curve(self.log_q, self.mu, w)
+        """``E_n(w)`` at the data sizes for cell probabilities ``w >= 0``."""
+        with np.errstate(divide="ignore"):
+            return _curve(self.log_q, self.mu, np.log(w))
 
-    def residuals(self, w: np.ndarray) -> np.ndarray:
-        """``(E_n(w) - mean_n) / sigma_n`` per size."""
-        return (self.curve(w) - self.data.means) / self.data.sigmas
+    def objective_and_grad(self, v: np.ndarray) -> tuple[float, np.ndarray]:
+        """Penalized chi2 and its exact gradient in ``v``.
 
-    def objective(self, w: np.ndarray) -> float:
-        r = self.residuals(w)
-        return float(r @ r + w @ self.penalty @ w + _MU * (w.sum() - 1.0) ** 2)
-
-    def jacobian(self, w: np.ndarray) -> np.ndarray:
-        """``d residual_n / d w_j = z_nj (mu_nj - E_n(w)) / (Z_n(w) sigma_n)``.
-
-        ``z_nj / Z_n`` is formed in log space over the support of ``w`` and capped at
-        ``exp(150)`` (an overflow guard; steps reach only ``_REACH`` cells below the support).
+        ``dE_n / dv_j = pi_nj (mu_nj - E_n)`` with ``pi_nj ∝ w_j z_nj`` the posterior
+        cell probabilities (the linear structure of ``Z_n`` in ``w``).
         """
-        mean = self.curve(w)
-        log_ratio = np.minimum(self.log_q - _log_z(self.log_q, w)[:, None], _EXP_CAP)
-        return np.exp(log_ratio) * (self.mu - mean[:, None]) / self.data.sigmas[:, None]
+        pi = softmax(self.log_q + v, axis=1)
+        mean = np.sum(pi * self.mu, axis=1)
+        r = (mean - self.data.means) / self.data.sigmas
+        g = v - self.reference
+        pg = self.penalty @ g
+        log_norm = logsumexp(v)
+        f = r @ r + g @ pg + _GAUGE * log_norm ** 2
+        grad = 2.0 * ((r / self.data.sigmas) @ (pi * (self.mu - mean[:, None]))) + 2.0 * pg \
+            + 2.0 * _GAUGE * log_norm * softmax(v)
+        return float(f), grad
 
-    def solve(self, w0: np.ndarray) -> np.ndarray:
-        """Minimize the objective by a projected Levenberg-Marquardt method.
+    def jacobian(self, v: np.ndarray) -> np.ndarray:
+        """``d residual_n / d v_j``."""
+        pi = softmax(self.log_q + v, axis=1)
+        mean = np.sum(pi * self.mu, axis=1)
+        return pi * (self.mu - mean[:, None]) / self.data.sigmas[:, None]
 
-        The residuals are homogeneous of degree 0 in ``w`` (``G w = 0`` for their Jacobian
-        ``G``), so the damped Gauss-Newton step at ``w_k`` is the nonnegative least-squares
-        problem ``min_w |r_k + G w|^2 + |R w|^2 + mu (1'w - 1)^2 + d sum_j c_j (w_j - w_kj)^2``
-        with ``R`` the penalty root and Marquardt's column scales ``c_j`` (the diagonal of
-        the Gauss-Newton matrix); a step is kept when the true objective decreases, and the
-        damping ``d`` shrinks after a success and grows after a failure. A relative decrease
-        below ``_TOL`` stops the search only once ``d < 1`` (not on a heavily damped step).
-        """
-        size = w0.size
-        w, f = w0, self.objective(w0)
-        zeros = np.zeros(self.root.shape[0])
-        norm_row = np.full((1, size), np.sqrt(_MU))
-        jac = self.jacobian(w)
-        damping = 1e-3
-        for _ in range(_MAX_ITER):
-            scale = np.sqrt(damping * (np.sum(jac ** 2, axis=0) + np.diag(self.penalty) + _MU))
-            system = np.vstack([jac, self.root, norm_row, np.diag(scale)])
-            rhs = np.concatenate([-self.residuals(w), zeros, [np.sqrt(_MU)], scale * w])
-            w_new = _nnls_from(system, rhs, _lowest_allowed(w))
-            f_new = self.objective(w_new) if np.any(w_new > 0) else np.inf
-            if f_new < f:
-                # a tiny decrease ends the search only near the Gauss-Newton step
-                converged = f - f_new < _TOL * max(f, 1e-12) and damping < 1.0
-                w, f, damping = w_new, f_new, damping / 3.0
-                if converged:
-                    break
-                jac = self.jacobian(w)
-            else:
-                damping *= 5.0
-                if damping > 1e30:
-                    break
-        return w
+    def stacked(self, v: np.ndarray) -> np.ndarray:
+        """Residuals, penalty rows ``R g`` and the gauge row: the objective is their square."""
+        r = (_curve(self.log_q, self.mu, v) - self.data.means) / self.data.sigmas
+        return np.concatenate([r, self.root @ (v - self.reference),
+                               [math.sqrt(_GAUGE) * logsumexp(v)]])
+
+    def stacked_jacobian(self, v: np.ndarray) -> np.ndarray:
+        return np.vstack([self.jacobian(v), self.root, math.sqrt(_GAUGE) * softmax(v)[None]])
+
+    def solve(self, v0: np.ndarray) -> np.ndarray:
+        """Minimize the penalized objective over ``v`` (Levenberg-Marquardt, exact Jacobian)."""
+        res = optimize.least_squares(self.stacked, v0, jac=self.stacked_jacobian, method="lm",
+                                     xtol=1e-10, ftol=1e-10, max_nfev=_MAX_ITER)
+        return res.x - logsumexp(res.x)
 
 
-def _curve(log_q: np.ndarray, mu: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """``sum_j pi_nj mu_nj`` with ``pi_nj ∝ w_j z_nj`` over the cells with ``w_j > 0``."""
-    pos = w > 0
-    log_p = log_q[:, pos] + np.log(w[pos])
-    p = np.exp(log_p - log_p.max(axis=1, keepdims=True))
-    return np.sum(p * mu[:, pos], axis=1) / p.sum(axis=1)
+def _penalty_matrix(edges: np.ndarray) -> np.ndarray:
+    root = _roughness_root(edges, 1.0)
+    return root.T @ root
 
 
-def _lowest_allowed(w: np.ndarray) -> int:
-    """Support may grow downwards by ``_REACH`` cells per step (linearization limit)."""
-    return max(int(np.flatnonzero(w > 0)[0]) - _REACH, 0)
+def _curve(log_q: np.ndarray, mu: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """``sum_j pi_nj mu_nj`` with ``pi_nj ∝ exp(v_j) z_nj`` (``v_j = -inf``: empty cell)."""
+    return np.sum(softmax(log_q + v, axis=1) * mu, axis=1)
 
 
-def _nnls_from(system: np.ndarray, rhs: np.ndarray, start: int) -> np.ndarray:
-    """NNLS over the columns ``start:`` (the others stay 0)."""
-    w = np.zeros(system.shape[1])
-    w[start:], _ = optimize.nnls(system[:, start:], rhs, maxiter=50 * system.shape[1])
-    return w
+def _initial_log_weights(edges: np.ndarray, data: CurveData) -> np.ndarray:
+    """Log weights whose posterior mode follows the data: ``(ln D)'(eps) = n(eps)/(1-eps)``.
+
+    ``n(eps)`` interpolates the running minimum of the measured means against ``n_i`` in
+    log-log (first size of each value; linear extrapolation with the least-squares slopes of
+    the three end points, ``n`` kept in ``[1, 1e3 n_max]``).
+    """
+    means = np.minimum.accumulate(data.means)  # a learning curve never rises
+    first = np.concatenate([[True], np.diff(means) < 0]) & (means > 0)
+    x, y = np.log(means[first][::-1]), np.log(data.sizes[first][::-1])
+    centres = np.sqrt(edges[:-1] * edges[1:])
+    t = np.log(centres)
+    if x.size >= 3:
+        log_n = np.interp(t, x, y)
+        lo_slope, hi_slope = np.polyfit(x[:3], y[:3], 1)[0], np.polyfit(x[-3:], y[-3:], 1)[0]
+        log_n = np.where(t < x[0], y[0] + lo_slope * (t - x[0]), log_n)
+        log_n = np.where(t > x[-1], y[-1] + hi_slope * (t - x[-1]), log_n)
+    else:
+        log_n = np.full_like(t, np.log(np.median(data.sizes)))
+    slope = np.exp(np.clip(log_n, 0.0, np.log(1e3 * data.sizes.max()))) / (1.0 - centres)
+    log_d = np.concatenate([[0.0], np.cumsum(0.5 * (slope[1:] + slope[:-1]) * np.diff(centres))])
+    v = log_d + np.log(np.diff(edges))
+    return v - logsumexp(v)
 
 
-def _log_z(log_q: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """``ln sum_j w_j exp(log_q_nj)`` per row, over the cells with ``w_j > 0``."""
-    pos = w > 0
-    return logsumexp(log_q[:, pos] + np.log(w[pos]), axis=1)
+class _LogPiecewiseUniform(PiecewiseUniform):
+    """A :class:`~badminima.theory.PiecewiseUniform` built from log cell probabilities.
+
+    A learning curve that falls slowly over decades of ``n`` needs cell probabilities
+    spanning far more than the ~700 decades of ``e`` a float64 holds (``ln D`` rises by about
+    ``int n(eps)/(1-eps) d eps``, ~1000 on CIFAR-10); every formula of the parent works on
+    ``ln w``, which is kept exact here (``weights`` holds the linear values, tiny ones 0).
+    """
+
+    def __init__(self, edges, log_weights):
+        log_weights = np.asarray(log_weights, dtype=float)
+        log_weights = log_weights - logsumexp(log_weights)
+        super().__init__(edges, np.exp(log_weights - log_weights.max()))
+        self._log_w = log_weights
+
+    def _posterior(self, n, r):
+        post = super()._posterior(n, r)
+        post._log_w = self._log_w
+        post._tilt_log_z = float(logsumexp(post._terms(np.asarray(0.0), post._tilt_r)[0]))
+        return post
 
 
-def _cross_validate(edges, data: CurveData, lambdas, w0) -> np.ndarray:
-    """Mean held-out chi2 per lambda, leaving out one size at a time."""
+def _cross_validate(edges, data: CurveData, lambdas, v0):
+    """Mean held-out chi2 per lambda (leave one size out), and the full fits per lambda.
+
+    Lambdas are visited from the largest down, each fit warm-started from the previous one.
+    """
     log_q, mu = cell_moments(edges, data.sizes)
-    scores = np.zeros(len(lambdas))
-    for k, lam in enumerate(lambdas):
+    order = np.argsort(lambdas)[::-1]
+    scores, fits = np.zeros(len(lambdas)), [None] * len(lambdas)
+    v = v0
+    for k in order:
+        v = fits[k] = _Problem(edges, data, lambdas[k], (log_q, mu)).solve(v)
         for i in range(data.sizes.size):
             keep = np.arange(data.sizes.size) != i
-            w = _Problem(edges, data.select(keep), lam).solve(w0)
-            pred = _curve(log_q[i:i + 1], mu[i:i + 1], w)[0]
+            sub = data.select(keep)
+            vi = _Problem(edges, sub, lambdas[k], (log_q[keep], mu[keep])).solve(v)
+            pred = _curve(log_q[i:i + 1], mu[i:i + 1], vi)[0]
             scores[k] += ((pred - data.means[i]) / data.sigmas[i]) ** 2
-    return scores / data.sizes.size
+    return scores / data.sizes.size, fits
 
 
 def _determined_range(density: PiecewiseUniform, sizes) -> tuple[float, float]:
-    """Union of the central 90% intervals of the fitted ``Q_n`` at the data sizes."""
-    bounds = np.array([posterior(density, n).ppf([0.05, 0.95]) for n in sizes])
-    return float(bounds[:, 0].min()), float(bounds[:, 1].max())
+    """From the 5% quantile of ``Q_{n_max}`` to the 95% quantile of ``Q_{n_min}``."""
+    low = float(posterior(density, float(np.max(sizes))).ppf(0.05))
+    high = float(posterior(density, float(np.min(sizes))).ppf(0.95))
+    return low, high
 
 
-def _effective_params(problem: _Problem, w: np.ndarray) -> float:
-    """Trace of the linearized hat matrix on the active cells (in [1, sizes])."""
-    active = w > 1e-8 * w.max()
-    jac = problem.jacobian(w)[:, active]
-    ones = np.ones(active.sum())
-    hess = jac.T @ jac + problem.penalty[np.ix_(active, active)] + _MU * np.outer(ones, ones)
+def _effective_params(problem: _Problem, v: np.ndarray) -> float:
+    """Trace of the linearized hat matrix in the log weights (in [1, sizes])."""
+    jac = problem.jacobian(v)
+    p = softmax(v)
+    hess = jac.T @ jac + problem.penalty + _GAUGE * np.outer(p, p)
     hat = jac @ np.linalg.pinv(hess, hermitian=True) @ jac.T
     return float(np.clip(np.trace(hat), 1.0, problem.data.sizes.size))
 
 
-def _summary(density: PiecewiseUniform, lam) -> np.ndarray:
-    return np.array([lam, float(density.ppf(0.01)), float(density.ppf(0.5))])
+def _summary(density: PiecewiseUniform, lam, sizes) -> np.ndarray:
+    return np.array([lam, _determined_range(density, sizes)[0], float(density.ppf(0.5))])
 
 
 def fit_nonparametric(data: CurveData, *, n_bootstrap: int = 20, seed: int = 0,
-                      eps_max: float = 1.0, grid_size: int = 80, resolution: float = 2.0,
+                      eps_max: float = 1.0, grid_size: int = 48, floor_cells: int = 8,
                       lambdas=DEFAULT_LAMBDAS) -> FitResult:
     """Recover a piecewise-constant density from the learning curve; see the module docstring.
 
     The reported parameters are ``lambda`` (chosen by cross-validation), ``eps_floor`` (the
-    1% quantile of the fitted D) and ``eps_median``; their standard errors come from refits
-    on bootstrap replicates of the runs at the chosen ``lambda``. The prediction is
-    ``learning_curve(density, n)`` of the fitted :class:`~badminima.theory.PiecewiseUniform`.
+    5% quantile of the fitted posterior ``Q_n`` at the largest measured ``n``: the lowest
+    error at which the data still determine D) and ``eps_median`` (the median of the
+    fitted D, usually near chance); their standard errors come from refits on bootstrap
+    replicates of the runs at the chosen ``lambda``, warm-started from the fit. The
+    prediction is ``learning_curve(density, n)`` of the fitted
+    :class:`~badminima.theory.PiecewiseUniform`.
 
     Raises
     ------
@@ -252,18 +279,17 @@ def fit_nonparametric(data: CurveData, *, n_bootstrap: int = 20, seed: int = 0,
     if data.sizes.size < 3:
         raise FitError(f"model 'nonparametric' needs at least 3 distinct n for its "
                        f"cross-validation; the data have {data.sizes.size}.")
-    edges = cell_edges(data, eps_max, grid_size, resolution)
-    w0 = _normalized(np.diff(np.log(edges)))
-    scores = _cross_validate(edges, data, lambdas, w0)
-    lam = float(lambdas[int(np.argmin(scores))])
+    lambdas = np.asarray(lambdas, dtype=float)
+    edges = cell_edges(data, eps_max, grid_size, floor_cells)
+    scores, fits = _cross_validate(edges, data, lambdas, _initial_log_weights(edges, data))
+    best = int(np.argmin(scores))
+    lam, v = float(lambdas[best]), fits[best]
     problem = _Problem(edges, data, lam)
-    w = _normalized(problem.solve(w0))
-    density = PiecewiseUniform(edges, w)
+    density = _LogPiecewiseUniform(edges, v)
     rng = np.random.default_rng(seed)
-    replicas = [PiecewiseUniform(edges, _normalized(
-        _Problem(edges, data.resample(rng), lam).solve(w)))
-        for _ in range(n_bootstrap if np.any(data.counts > 1) else 0)]
-    reps = np.array([_summary(d, lam) for d in replicas]).reshape(-1, 3)
+    replicas = [_LogPiecewiseUniform(edges, _Problem(edges, data.resample(rng), lam).solve(v))
+                for _ in range(n_bootstrap if np.any(data.counts > 1) else 0)]
+    reps = np.array([_summary(d, lam, data.sizes) for d in replicas]).reshape(-1, 3)
     stderr = reps.std(axis=0, ddof=1) if len(reps) > 1 else np.full(3, math.nan)
     residuals = (_learning_curve(density, data.sizes) - data.means) / data.sigmas
 
@@ -273,18 +299,15 @@ def fit_nonparametric(data: CurveData, *, n_bootstrap: int = 20, seed: int = 0,
     def replicate_predictor(b, n, _replicas=replicas):
         return _learning_curve(_replicas[b], n)
 
-    extras = {"edges": edges, "weights": w, "cv_lambdas": np.asarray(lambdas, float),
-              "cv_scores": scores, "determined_eps_range": _determined_range(density, data.sizes)}
+    extras = {"edges": edges, "weights": density.weights, "log_weights": v,
+              "cv_lambdas": lambdas, "cv_scores": scores,
+              "determined_eps_range": _determined_range(density, data.sizes)}
     return FitResult(param_names=("lambda", "eps_floor", "eps_median"),
-                     theta=_summary(density, lam), stderr=stderr, replicates=reps,
+                     theta=_summary(density, lam, data.sizes), stderr=stderr, replicates=reps,
                      chi2=float(residuals @ residuals), n_points=int(data.sizes.size),
-                     n_params=_effective_params(problem, w), predictor=predictor,
+                     n_params=_effective_params(problem, v), predictor=predictor,
                      density=density, relative_weights=data.relative_weights, extras=extras,
                      replicate_predictor=replicate_predictor)
-
-
-def _normalized(w: np.ndarray) -> np.ndarray:
-    return w / w.sum()
 
 
 def _learning_curve(density, n):
