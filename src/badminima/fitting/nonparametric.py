@@ -15,31 +15,33 @@ with :math:`\bar\epsilon_{nj}` the mean of cell ``j`` tilted by :math:`(1-\epsil
 ``n`` up to 1e9). Unlike point masses, a cell has a continuous learning curve of its own, so
 the fitted curve has no staircase at large ``n`` and a floor can sit anywhere in a cell.
 
-Cells (:func:`cell_edges`): log-spaced from ``1/(10 n_max)`` (``Q_n`` at the largest
-size resolves nothing below that) to ``eps_max``, ``grid_size`` cells, plus
-``floor_cells`` log-spaced edges between half and all of the smallest measured mean, where
-a floor must lie (an 80-cell log grid alone spaces edges 18% apart there).
+Cells (:func:`cell_edges`): ``grid_size`` log-spaced cells from ``0.3 min(mean_i)`` to
+``eps_max`` plus ``floor_cells`` between half and all of the smallest measured mean.
 
-The fit minimizes
+The unknowns are the log cell weights :math:`\ln w_j` (so that ``D`` may span more than the
+~700 decades a float64 holds: a curve falling from 0.8 to 0.4 over n = 50 ... 5000 needs
+:math:`\ln D` to rise by ~1000 across the errors). They minimize
 
 .. math::
 
     \sum_i \Big(\frac{E_{n_i}(w) - \bar e_i}{\sigma_i}\Big)^2
-    + \lambda X^5 \sum_j \delta_j (f''_j)^2 + \mu \big(\textstyle\sum_j w_j - 1\big)^2
+    + \lambda \sum_j \big((g - g_0)''_j\big)^2 + \text{gauge}\,(\ln \textstyle\sum_j w_j)^2,
 
-(NOTE: now over log weights with Levenberg-Marquardt and a penalty relative to a
-data-driven reference shape; see docs/fitting.md, nonparametric section), where
-:math:`f_j = w_j / \ln(e_{j+1}/e_j)` is the density per unit :math:`\ln\epsilon`,
-:math:`f''_j` its second divided difference at the cell centres (spacing
-:math:`\delta_j`; a roughness penalty on the density in :math:`\ln\epsilon`), :math:`X` the
-width of the grid in :math:`\ln\epsilon` (which makes :math:`\lambda` grid independent), and
-the last term fixes the normalization that the ratio :math:`E_n` does not see.
-:math:`\lambda` is chosen by leave-one-size-out cross-validation over a log grid.
+with :math:`g` the log density per unit :math:`\ln\epsilon`, :math:`g_0` a data-driven
+reference shape (the posterior mode follows the measured curve,
+:math:`(\ln D)'(\epsilon) = n(\epsilon)/(1-\epsilon)` with :math:`n(\epsilon)` interpolated
+log-log from the means and extrapolated as a power law), and the last term fixing the scale
+that the ratio :math:`E_n` does not see. Levenberg-Marquardt uses the exact Jacobian
+:math:`\partial E_n/\partial \ln w_j = \pi_{nj}(\mu_{nj} - E_n)` (:math:`\pi` the posterior
+cell probabilities, :math:`\mu` the tilted cell means). :math:`\lambda` is chosen by
+leave-one-size-out cross-validation over ``DEFAULT_LAMBDAS``, warm-started from the largest
+value down; bootstrap refits are warm-started from the fit.
 
 What the data determine: a learning curve measured at sizes :math:`n_i` constrains ``D``
 only through the moments :math:`Z_{n_i}`, i.e. where the posteriors :math:`Q_{n_i}` put
-their mass. ``extras["determined_eps_range"]`` is the union of the central 90% intervals
-of the fitted :math:`Q_{n_i}`; outside it ``D`` is set by the smoothness penalty, not by the
+their mass. ``extras["determined_eps_range"]`` runs from the 5% quantile of the fitted
+:math:`Q_n` at the largest size to its 95% quantile at the smallest (``eps_floor`` is its
+lower end: the lowest error the data show); outside it ``D`` is set by the smoothness penalty, not by the
 data (its shape there has no bearing on the fitted curve). The effective number of
 parameters is the trace of the linearized hat matrix on the active cells.
 """
