@@ -33,3 +33,14 @@ def _isolated_cache(tmp_path_factory):
     os.environ["BADMINIMA_CACHE_DIR"] = str(root / "badminima-cache")
     os.environ.setdefault("MPLBACKEND", "Agg")
     yield
+
+
+@pytest.fixture
+def one_torch_thread():
+    """Tiny networks train fastest on one thread (and do not fight other test workers for cores)."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

@@ -31,12 +31,9 @@ batch_seeds = {batch}
 
 
 @pytest.fixture(autouse=True)
-def _one_torch_thread():
-    """Tiny networks train fastest on one thread (the serial executor runs in this process)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
+def _one_torch_thread(one_torch_thread):
+    """The serial executor trains in this process: one thread, as in the root conftest."""
     yield
-    torch.set_num_threads(threads)
 
 
 def _config(batch=False, **sweep):

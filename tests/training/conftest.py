@@ -1,12 +1,8 @@
-"""Tiny networks train fastest on one thread (and do not fight other test workers for cores)."""
+"""Every training test runs with one torch thread (see the root conftest's fixture)."""
 
 import pytest
-import torch
 
 
 @pytest.fixture(autouse=True)
-def _one_torch_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
+def _one_torch_thread(one_torch_thread):
     yield
-    torch.set_num_threads(threads)
