@@ -4,7 +4,6 @@ import sqlite3
 
 import numpy as np
 import pytest
-import torch
 
 from badminima.cli.main import main
 from badminima.errors import InvalidParameterError
