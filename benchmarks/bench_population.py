@@ -98,11 +98,19 @@ def main() -> None:
     result["fraction_of_gemm_peak"] = mnist_shape["batched_gflops"] / result["gemm_gflops"]
     result.update({f"{k}_mnist_shape": v for k, v in mnist_shape.items()})
     result.update(mnist_chunk_rate())
+    # The ratio depends on the work per member call: a loop over modules is overhead-bound
+    # for tiny nets and few inputs, and itself near the GEMM rate for large ones, where no
+    # batched path can gain more than (GEMM rate / loop rate).
+    result["speedup_by_shape"] = {
+        f"d{d}-h{h}-N{n}": round(batched_vs_loop(K=512, N=n, d=d, h=h)["speedup_vs_loop"], 2)
+        for d, h, n in [(4, 8, 512), (4, 8, 2048), (10, 16, 512), (10, 16, 2048), (784, 64, 256)]}
+    result["loop_fraction_of_gemm_peak"] = (result["loop_predictions_per_s"] * 2 * (10 * 16 + 16)
+                                            / 1e9 / result["gemm_gflops"])
     if args.json:
         print(json.dumps(result))
     else:
         for key, value in result.items():
-            print(f"{key:>28}: {value:.4g}" if isinstance(value, float) else f"{key:>28}: {value}")
+            print(f"{key:>36}: {value:.4g}" if isinstance(value, float) else f"{key:>36}: {value}")
 
 
 if __name__ == "__main__":
