@@ -46,14 +46,19 @@ def gibbs_rate(workers: int) -> tuple[float, int]:
 
 
 def guess_check_rate(workers: int) -> tuple[float, int]:
-    """Guess & Check chunks per second of ``run_guess_check(config, "local", workers)``."""
-    from badminima.experiments.guess_check import run_guess_check
+    """Guess & Check chunks per second with ``workers`` local processes (after a warm-up).
+
+    The chunks are those of ``run_guess_check``; both worker counts use a started pool, so
+    process start-up (importing torch) is not timed, as for Gibbs.
+    """
+    from badminima.experiments.guess_check import chunk_tasks, run_chunk
     from badminima.experiments.guess_check_config import GuessCheckConfig
-    config = config_from_dict(GUESS_CHECK, GuessCheckConfig, "bench")
-    began = time.perf_counter()
-    result = run_guess_check(config, executor="local", workers=workers, progress=False)
-    chunks = int(result.info["chunks"])
-    return chunks / result.info.get("sampling_seconds", time.perf_counter() - began), chunks
+    tasks = chunk_tasks(config_from_dict(GUESS_CHECK, GuessCheckConfig, "bench"))
+    with get_executor("local", workers) as pool:
+        list(pool.imap_unordered(run_chunk, tasks[:workers]))
+        began = time.perf_counter()
+        done = sum(1 for _ in pool.imap_unordered(run_chunk, tasks))
+        return done / (time.perf_counter() - began), done
 
 
 def main() -> None:

@@ -70,14 +70,22 @@ def resolve_device(name: str) -> str:
 
 
 @dataclass
-class _ChunkTask:
+class ChunkTask:
+    """One executor task: chunk ``chunk`` (``size`` classifiers) of a Guess & Check run."""
+
     config: GuessCheckConfig
     chunk: int
     size: int
     device: str
 
 
-def _run_chunk(task: _ChunkTask):
+def chunk_tasks(config: GuessCheckConfig, device: str = "cpu") -> list[ChunkTask]:
+    """The independent chunks of a run, in merge order (run each with :func:`run_chunk`)."""
+    sizes = chunk_sizes(config.sampling.K, config.sampling.chunk_size)
+    return [ChunkTask(config, c, size, device) for c, size in enumerate(sizes)]
+
+
+def run_chunk(task: ChunkTask):
     """Executor task: one chunk's summaries (module level, so it pickles)."""
     cfg = task.config
     ds = load_guess_check_dataset(cfg.data)
@@ -195,11 +203,10 @@ def run_guess_check(config: GuessCheckConfig, executor: str = "local", workers: 
     if config.sampling.n_max > len(ds.y_train):
         raise InvalidParameterError(
             f"[sampling] n_max = {config.sampling.n_max} exceeds the training pool of {len(ds.y_train)} points")
-    sizes = chunk_sizes(config.sampling.K, config.sampling.chunk_size)
-    tasks = [_ChunkTask(config, c, size, device) for c, size in enumerate(sizes)]
+    tasks = chunk_tasks(config, device)
     chunks = []
     with get_executor(executor, workers=workers, **executor_options) as pool:
-        for _, summary in _progress(pool.imap_unordered(_run_chunk, tasks), len(tasks), progress):
+        for _, summary in _progress(pool.imap_unordered(run_chunk, tasks), len(tasks), progress):
             chunks.append(summary)
     errors, positions = merge_chunks(chunks)
     sampled = time.perf_counter()
@@ -214,7 +221,7 @@ def run_guess_check(config: GuessCheckConfig, executor: str = "local", workers: 
                                         edges)
         predicted.update({f"{k}_empirical": v for k, v in empirical.items()})
     info = {"dataset": repr(ds), "n_pool": int(len(ds.y_train)), "n_test": int(len(ds.y_test)),
-            "input_dim": input_dim, "device": device, "executor": executor, "chunks": len(sizes),
+            "input_dim": input_dim, "device": device, "executor": executor, "chunks": len(tasks),
             "sampling_seconds": sampled - started, "K_per_minute": config.sampling.K / max(sampled - started, 1e-9) * 60}
     result = GuessCheckResult(config, errors, positions, measured, predicted, info=info)
     if config.sgd.enabled:
