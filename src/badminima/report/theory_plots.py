@@ -28,19 +28,25 @@ def _dense_n(n_values) -> np.ndarray:
 
 
 def plot_posteriors(density, n_values, ax=None):
-    """Q_n(eps) for up to five of ``n_values`` (masses for an empirical density)."""
+    """Q_n for up to five of ``n_values`` on a log eps axis (masses for an empirical density).
+
+    A continuous Q_n is drawn as ``eps Q_n(eps)``, its density per unit ``ln eps``, so that
+    posteriors of very different widths (n from 0 to 1e6 and more) share one readable axis.
+    """
     import matplotlib.pyplot as plt
     fig, ax = (plt.subplots(figsize=(5, 4)) if ax is None else (ax.figure, ax))
     for n in _curve_n(n_values):
         q = posterior(density, n)
         if isinstance(q, Empirical):
-            ax.plot(q.values, q.probabilities, drawstyle="steps-mid", label=f"n={n:g}")
+            positive = q.values > 0
+            ax.plot(q.values[positive], q.probabilities[positive], drawstyle="steps-mid", label=f"n={n:g}")
             ax.set_ylabel("Q_n mass")
             continue
         lo, hi = q.ppf([1e-4, 1 - 1e-4])
-        eps = np.linspace(lo, hi, 400)
-        ax.plot(eps, q.pdf(eps), label=f"n={n:g}")
-        ax.set_ylabel("Q_n density")
+        eps = np.geomspace(max(lo, 1e-300), hi, 400)
+        ax.plot(eps, eps * q.pdf(eps), label=f"n={n:g}")
+        ax.set_ylabel("eps Q_n(eps) (density per ln eps)")
+    ax.set_xscale("log")
     ax.set_xlabel("true error eps")
     ax.set_title("error density of global minima")
     ax.legend(fontsize="small")
@@ -58,6 +64,7 @@ def plot_bad_fraction(density, n_values, eps0, ax=None):
     ax.semilogy(n[positive], exact[positive], label="B_n exact")
     positive = bound > 0
     ax.semilogy(n[positive], bound[positive], "--", label="exponential bound")
+    ax.set_ylim(top=2.0)  # fractions: nothing above 1
     ax.set_xlabel("training-set size n")
     ax.set_ylabel(f"fraction with eps > {eps0:g}")
     ax.set_title("bad global minima")
