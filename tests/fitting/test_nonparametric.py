@@ -42,8 +42,6 @@ def test_cell_curve_matches_theory_piecewise_uniform():
                                learning_curve(PiecewiseUniform(edges, w), sizes), rtol=1e-12)
 
 
-@pytest.mark.xfail(reason="log-weight fit: a hard floor at n up to 60000 gives chi2_red ~40 "
-                          "(the reference shape overshoots below the floor); open", strict=True)
 def test_floor_data_fitted_to_noise_level():
     """ShiftedBeta with a floor eps_min = 0.03 up to n = 60000: cells follow the curve."""
     sizes = np.geomspace(50, 60000, 10).round()

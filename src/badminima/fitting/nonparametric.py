@@ -31,7 +31,11 @@ with :math:`g` the log density per unit :math:`\ln\epsilon`, :math:`g_0` a data-
 reference shape (the posterior mode follows the measured curve,
 :math:`(\ln D)'(\epsilon) = n(\epsilon)/(1-\epsilon)` with :math:`n(\epsilon)` interpolated
 log-log from the means and extrapolated as a power law), and the last term fixing the scale
-that the ratio :math:`E_n` does not see. Levenberg-Marquardt uses the exact Jacobian
+that the ratio :math:`E_n` does not see. A second reference competes when the data flatten:
+if ``a + b n^-c`` fitted to the means has a floor ``a > min(mean_i)/2`` (:func:`_floor_fit`),
+:math:`n(\epsilon) = ((\epsilon - a)/b)^{-1/c}` diverges at ``a`` (D ~ 0 below it), a cell
+edge is put at ``a``, and this reference is used if its cross-validation score is lower.
+Levenberg-Marquardt uses the exact Jacobian
 :math:`\partial E_n/\partial \ln w_j = \pi_{nj}(\mu_{nj} - E_n)` (:math:`\pi` the posterior
 cell probabilities, :math:`\mu` the tilted cell means). :math:`\lambda` is chosen by
 leave-one-size-out cross-validation over ``DEFAULT_LAMBDAS``, warm-started from the largest
@@ -112,10 +116,11 @@ class _Problem:
     ``g_j = v_j - ln ln(e_{j+1}/e_j)``, the log density per unit ``ln eps``.
     """
 
-    def __init__(self, edges: np.ndarray, data: CurveData, lam: float, moments=None):
+    def __init__(self, edges: np.ndarray, data: CurveData, lam: float, moments=None,
+                 reference: np.ndarray | None = None):
         self.edges, self.data, self.lam = edges, data, lam
         self.log_q, self.mu = moments if moments is not None else cell_moments(edges, data.sizes)
-        self.reference = _initial_log_weights(edges, data)
+        self.reference = reference if reference is not None else _initial_log_weights(edges, data)
         self.root = _roughness_root(edges, lam)
         self.penalty = self.root.T @ self.root
 
@@ -173,6 +178,70 @@ def _curve(log_q: np.ndarray, mu: np.ndarray, v: np.ndarray) -> np.ndarray:
     return np.sum(softmax(log_q + v, axis=1) * mu, axis=1)
 
 
+def _floor_fit(data: CurveData):
+    """``(a, b, c)`` of ``a + b n^-c`` fitted (weighted least squares) to the means, or None.
+
+    ``a`` may exceed the smallest means (noise puts some of them below a floor; it is bounded
+    by the largest mean only).
+    Only a floor the data reach is returned: ``a > min(mean_i) / 2`` (the curve has flattened;
+    a smaller ``a`` is a power law whose floor lies beyond the data, where the interpolated
+    reference of :func:`_initial_log_weights` extrapolates better).
+    """
+    n, y, s = data.sizes, data.means, data.sigmas
+    if n.size < 4 or np.any(y <= 0):
+        return None
+    top = float(y.max())
+
+    def resid(p):
+        a, log_b, c = p
+        return (a + np.exp(log_b - c * np.log(n)) - y) / s
+
+    best = None
+    for frac in (0.5, 0.9, 0.98):
+        for c0 in (0.5, 1.0):
+            a0 = frac * float(y.min())
+            b0 = max(float(y[0]) - a0, 1e-12) * n[0] ** c0
+            try:
+                res = optimize.least_squares(resid, [a0, math.log(b0), c0],
+                                             bounds=([0.0, -np.inf, 1e-3], [top, np.inf, 5.0]))
+            except ValueError:
+                continue
+            if best is None or res.cost < best.cost:
+                best = res
+    if best is None or not best.success:
+        return None
+    a, log_b, c = best.x
+    if not 0.5 * float(y.min()) < a < top:
+        return None
+    return float(a), float(math.exp(log_b)), float(c)
+
+
+def _floor_log_weights(edges: np.ndarray, data: CurveData, floor) -> np.ndarray:
+    """As :func:`_initial_log_weights` with ``n(eps) = ((eps - a)/b)^(-1/c)`` from the
+    floored power law ``a + b n^-c`` (diverging at the floor ``a``; clipped to
+    ``[1, 1e3 n_max]``, so below ``a`` the density falls at the steepest rate).
+    """
+    a, b, c = floor
+    centres = np.sqrt(edges[:-1] * edges[1:])
+    n_cap = 1e3 * data.sizes.max()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_n = np.where(centres > a, -np.log(np.maximum(centres - a, 1e-300) / b) / c, np.inf)
+    slope = np.exp(np.clip(log_n, 0.0, np.log(n_cap))) / (1.0 - centres)
+    log_d = np.concatenate([[0.0], np.cumsum(0.5 * (slope[1:] + slope[:-1]) * np.diff(centres))])
+    v = log_d + np.log(np.diff(edges))
+    return v - logsumexp(v)
+
+
+def _with_edge(edges: np.ndarray, e: float) -> np.ndarray:
+    """``edges`` with ``e`` inserted, dropping inner edges closer than a third of a cell."""
+    if not edges[0] < e < edges[-1]:
+        return edges
+    step = np.diff(np.log(edges)).min() / 3
+    inner = edges[1:-1]
+    inner = inner[np.abs(np.log(inner / e)) >= step]
+    return np.concatenate([[edges[0]], np.sort(np.append(inner, e)), [edges[-1]]])
+
+
 def _initial_log_weights(edges: np.ndarray, data: CurveData) -> np.ndarray:
     """Log weights whose posterior mode follows the data: ``(ln D)'(eps) = n(eps)/(1-eps)``.
 
@@ -220,21 +289,22 @@ class _LogPiecewiseUniform(PiecewiseUniform):
         return post
 
 
-def _cross_validate(edges, data: CurveData, lambdas, v0):
+def _cross_validate(edges, data: CurveData, lambdas, v0, reference=None):
     """Mean held-out chi2 per lambda (leave one size out), and the full fits per lambda.
 
     Lambdas are visited from the largest down, each fit warm-started from the previous one.
+    ``reference``: the shape ``g0`` (default: :func:`_initial_log_weights` of each subset).
     """
     log_q, mu = cell_moments(edges, data.sizes)
     order = np.argsort(lambdas)[::-1]
     scores, fits = np.zeros(len(lambdas)), [None] * len(lambdas)
     v = v0
     for k in order:
-        v = fits[k] = _Problem(edges, data, lambdas[k], (log_q, mu)).solve(v)
+        v = fits[k] = _Problem(edges, data, lambdas[k], (log_q, mu), reference).solve(v)
         for i in range(data.sizes.size):
             keep = np.arange(data.sizes.size) != i
             sub = data.select(keep)
-            vi = _Problem(edges, sub, lambdas[k], (log_q[keep], mu[keep])).solve(v)
+            vi = _Problem(edges, sub, lambdas[k], (log_q[keep], mu[keep]), reference).solve(v)
             pred = _curve(log_q[i:i + 1], mu[i:i + 1], vi)[0]
             scores[k] += ((pred - data.means[i]) / data.sigmas[i]) ** 2
     return scores / data.sizes.size, fits
@@ -284,12 +354,20 @@ def fit_nonparametric(data: CurveData, *, n_bootstrap: int = 20, seed: int = 0,
     lambdas = np.asarray(lambdas, dtype=float)
     edges = cell_edges(data, eps_max, grid_size, floor_cells)
     scores, fits = _cross_validate(edges, data, lambdas, _initial_log_weights(edges, data))
+    reference, floor = None, _floor_fit(data)
+    if floor is not None:
+        f_edges = _with_edge(edges, floor[0])
+        f_ref = _floor_log_weights(f_edges, data, floor)
+        f_scores, f_fits = _cross_validate(f_edges, data, lambdas, f_ref, f_ref)
+        if f_scores.min() < scores.min():
+            edges, scores, fits, reference = f_edges, f_scores, f_fits, f_ref
     best = int(np.argmin(scores))
     lam, v = float(lambdas[best]), fits[best]
-    problem = _Problem(edges, data, lam)
+    problem = _Problem(edges, data, lam, reference=reference)
     density = _LogPiecewiseUniform(edges, v)
     rng = np.random.default_rng(seed)
-    replicas = [_LogPiecewiseUniform(edges, _Problem(edges, data.resample(rng), lam).solve(v))
+    replicas = [_LogPiecewiseUniform(
+                    edges, _Problem(edges, data.resample(rng), lam, reference=reference).solve(v))
                 for _ in range(n_bootstrap if np.any(data.counts > 1) else 0)]
     reps = np.array([_summary(d, lam, data.sizes) for d in replicas]).reshape(-1, 3)
     stderr = reps.std(axis=0, ddof=1) if len(reps) > 1 else np.full(3, math.nan)
