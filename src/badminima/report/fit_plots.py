@@ -8,13 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-
-def _axes(ax, ncols: int = 1, figsize=(6.4, 4.8)):
-    import matplotlib.pyplot as plt
-    if ax is not None:
-        return ax.figure, ax
-    fig, ax = plt.subplots(1, ncols, figsize=figsize)
-    return fig, ax
+from badminima.report.axes import figure_and_axes
 
 
 def _data_of(reports):
@@ -30,7 +24,7 @@ def plot_learning_curve_fits(reports, ax=None, extend: float = 10.0):
     Solid lines: fits on all sizes. Dashed lines: fits on ``n <= fit_below`` (grey band:
     the held-out sizes), drawn up to ``extend`` times the largest n. Log-log axes.
     """
-    fig, ax = _axes(ax)
+    fig, ax = figure_and_axes(ax)
     fitted, data = _data_of(reports)
     ax.errorbar(data.sizes, data.means, yerr=data.sigmas, fmt="o", color="black",
                 capsize=3, zorder=5, label="data (mean ± s.e.)")
@@ -70,7 +64,7 @@ def plot_fitted_densities(reports, ax=None):
     Each curve is scaled to a peak of 1. The grey band is the eps window the data determine
     (central 90% of the fitted Q_n at the measured sizes, nonparametric fit).
     """
-    fig, ax = _axes(ax)
+    fig, ax = figure_and_axes(ax)
     fitted, data = _data_of(reports)
     low = max(1e-4, 0.1 * float(np.min(data.means[data.means > 0], initial=1.0)))
     eps = np.geomspace(low, 1.0, 400)[:-1]
@@ -94,7 +88,8 @@ def plot_fitted_densities(reports, ax=None):
 
 def plot_fit_report(reports):
     """Both panels side by side: learning-curve fits and fitted densities."""
-    fig, (left, right) = _axes(None, ncols=2, figsize=(13, 5))
+    import matplotlib.pyplot as plt
+    fig, (left, right) = plt.subplots(1, 2, figsize=(13, 5))
     plot_learning_curve_fits(reports, ax=left)
     plot_fitted_densities(reports, ax=right)
     fig.tight_layout()

@@ -9,14 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from badminima.report.axes import figure_and_axes
+
 __all__ = ["plot_gibbs_learning_curves", "plot_gibbs_bad_fraction"]
-
-
-def _axes(ax):
-    import matplotlib.pyplot as plt
-    if ax is not None:
-        return ax.figure, ax
-    return plt.subplots(figsize=(6.4, 4.8))
 
 
 def _column(columns, key) -> np.ndarray:
@@ -36,7 +31,7 @@ def plot_gibbs_learning_curves(columns, ax=None):
     standard error over training sets). Lines: annealed ``E_n`` of SphericalPerceptron(N)
     (SCIENCE.md section 2). Open squares: rejection sampling where it still works.
     """
-    fig, ax = _axes(ax)
+    fig, ax = figure_and_axes(ax)
     alpha = _column(columns, "alpha")
     for k, dim, rows in _by_dimension(columns):
         color = f"C{k % 10}"
@@ -64,7 +59,7 @@ def plot_gibbs_bad_fraction(columns, ax=None):
     Markers: measured (quenched) fraction; solid lines: annealed ``B_n(eps0)``; dashed:
     the exponential bound of SCIENCE.md section 2. Measured zeros are not drawn (log axis).
     """
-    fig, ax = _axes(ax)
+    fig, ax = figure_and_axes(ax)
     alpha = _column(columns, "alpha")
     all_measured = _column(columns, "bad_fraction_measured")
     floor = max(0.1 * np.min(all_measured[all_measured > 0], initial=1.0), 1e-6)

@@ -10,13 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-
-def _axes(ax):
-    if ax is None:
-        import matplotlib.pyplot as plt
-        fig, ax = plt.subplots(figsize=(5.5, 4))
-        return fig, ax
-    return ax.figure, ax
+from badminima.report.axes import figure_and_axes
 
 
 def _arr(results, key):
@@ -25,7 +19,7 @@ def _arr(results, key):
 
 def plot_acceptance(results, ax=None):
     """Measured acceptance rate (with its interval) vs the predicted :math:`Z_n`, log scale."""
-    fig, ax = _axes(ax)
+    fig, ax = figure_and_axes(ax, figsize=(5.5, 4))
     n = _arr(results, "n")
     meas = _arr(results, "acceptance_measured")
     ok = meas > 0
@@ -44,7 +38,7 @@ def plot_acceptance(results, ax=None):
 
 def plot_learning_curve(results, ax=None):
     """Survivors' mean test error (per-set average and pooled) vs the predicted :math:`E_n`."""
-    fig, ax = _axes(ax)
+    fig, ax = figure_and_axes(ax, figsize=(5.5, 4))
     n = _arr(results, "n")
     meas = _arr(results, "learning_curve_measured")
     ax.fill_between(n, _arr(results, "learning_curve_ci_low"), _arr(results, "learning_curve_ci_high"),
@@ -62,7 +56,7 @@ def plot_learning_curve(results, ax=None):
 
 def plot_bad_fraction(results, ax=None):
     """Measured bad fraction vs the predicted :math:`B_n(\\epsilon_0)` and its bound, log scale."""
-    fig, ax = _axes(ax)
+    fig, ax = figure_and_axes(ax, figsize=(5.5, 4))
     n = _arr(results, "n")
     meas = _arr(results, "bad_fraction_measured")
     ok = meas > 0
@@ -81,7 +75,7 @@ def plot_bad_fraction(results, ax=None):
 
 def plot_survivor_histograms(results, ns=None, ax=None):
     """Survivors' error histograms (density) vs :math:`Q_n` for a few n."""
-    fig, ax = _axes(ax)
+    fig, ax = figure_and_axes(ax, figsize=(5.5, 4))
     edges = np.asarray(results["hist_bin_edges"], dtype=float)
     centres, widths = (edges[1:] + edges[:-1]) / 2, np.diff(edges)
     ns = ns if ns is not None else results.get("config", {}).get("theory", {}).get("hist_n", [0])
@@ -100,7 +94,7 @@ def plot_survivor_histograms(results, ns=None, ax=None):
 
 def plot_sgd_comparison(results, ax=None):
     """Test-error distributions of Guess & Check survivors and SGD solutions."""
-    fig, ax = _axes(ax)
+    fig, ax = figure_and_axes(ax, figsize=(5.5, 4))
     sgd = results["sgd"]
     bins = np.linspace(0, max(0.6, max(sgd["gc_test_errors"] + sgd["sgd_test_errors"] + [0])), 40)
     ax.hist(sgd["gc_test_errors"], bins=bins, density=True, alpha=0.5, label="Guess & Check survivors")

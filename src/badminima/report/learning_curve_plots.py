@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from badminima.report.axes import figure_and_axes
+
 
 def plot_measured_learning_curve(table, ax=None, runs=None):
     """Mean test error per n (error bars: standard error over seeds) on log-log axes.
@@ -24,9 +26,7 @@ def plot_measured_learning_curve(table, ax=None, runs=None):
     -----
     The error bar at n is ``std / sqrt(count)`` (NaN, so no bar, for a single run).
     """
-    import matplotlib.pyplot as plt
-
-    fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(6.4, 4.8))
+    fig, ax = figure_and_axes(ax)
     ok = table.count > 0
     stderr = np.where(table.count > 1, table.std / np.sqrt(np.maximum(table.count, 1)), np.nan)
     if runs is not None:

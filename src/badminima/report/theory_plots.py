@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from badminima.report.axes import figure_and_axes
+
 from badminima.theory import (
     Empirical,
     bad_fraction,
@@ -33,8 +35,7 @@ def plot_posteriors(density, n_values, ax=None):
     A continuous Q_n is drawn as ``eps Q_n(eps)``, its density per unit ``ln eps``, so that
     posteriors of very different widths (n from 0 to 1e6 and more) share one readable axis.
     """
-    import matplotlib.pyplot as plt
-    fig, ax = (plt.subplots(figsize=(5, 4)) if ax is None else (ax.figure, ax))
+    fig, ax = figure_and_axes(ax, figsize=(5, 4))
     for n in _curve_n(n_values):
         q = posterior(density, n)
         if isinstance(q, Empirical):
@@ -55,8 +56,7 @@ def plot_posteriors(density, n_values, ax=None):
 
 def plot_bad_fraction(density, n_values, eps0, ax=None):
     """B_n(eps0) and its exponential bound against n (log scale)."""
-    import matplotlib.pyplot as plt
-    fig, ax = (plt.subplots(figsize=(5, 4)) if ax is None else (ax.figure, ax))
+    fig, ax = figure_and_axes(ax, figsize=(5, 4))
     n = _dense_n(n_values)
     exact = bad_fraction(density, eps0, n)
     bound, _ = bad_fraction_bound(density, eps0, n)
@@ -74,8 +74,7 @@ def plot_bad_fraction(density, n_values, eps0, ax=None):
 
 def plot_learning_curve(density, n_values, ax=None):
     """E_n against n on log-log axes."""
-    import matplotlib.pyplot as plt
-    fig, ax = (plt.subplots(figsize=(5, 4)) if ax is None else (ax.figure, ax))
+    fig, ax = figure_and_axes(ax, figsize=(5, 4))
     n = _dense_n(n_values)
     n = n[n > 0]
     ax.loglog(n, learning_curve(density, n))
