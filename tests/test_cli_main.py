@@ -33,3 +33,17 @@ def test_missing_config_names_the_file(capsys, tmp_path):
 def test_module_entry_point_prints_version():
     out = subprocess.run([sys.executable, "-m", "badminima", "--version"], capture_output=True, text=True)
     assert out.returncode == 0 and out.stdout.startswith("badminima ")
+
+
+@pytest.mark.parametrize("name", ["figure.unknownformat", "no-such-dir-parent/../../../proc/x/figure.png"])
+def test_unwritable_figure_is_one_line_and_exit_2(tmp_path, capsys, name):
+    target = tmp_path / name if not name.startswith("no-such") else "/proc/no-such-dir/figure.png"
+    assert main(["theory", "--density", "beta:a=2,b=3", "--n", "1,10", "--plot", str(target)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith(f"badminima theory: error: cannot write the figure '{target}'")
+
+
+def test_figures_are_written_with_their_folders(tmp_path):
+    target = tmp_path / "new" / "folder" / "theory.png"
+    assert main(["theory", "--density", "beta:a=2,b=3", "--n", "1,10", "--plot", str(target)]) == 0
+    assert target.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

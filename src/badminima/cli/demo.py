@@ -15,6 +15,8 @@ import argparse
 import json
 from pathlib import Path
 
+from badminima.cli.figures import save_figure
+
 DEMO_CONFIG = "digits-mlp.toml"
 DEMO_DENSITY = "perceptron:N=20"
 DEMO_SIZES = [0, 1, 10, 20, 50, 100, 200, 500, 1000, 10000]
@@ -62,8 +64,7 @@ def _theory_tour(out: Path) -> str:
     table = format_table(rows, DEMO_EPS0)
     print(f"== 1. theory: {DEMO_DENSITY} (SCIENCE.md section 2)\n{table}")
     (out / "theory.json").write_text(json.dumps(rows, indent=2))
-    fig = plot_theory(density, DEMO_SIZES, DEMO_EPS0, title=DEMO_DENSITY)
-    fig.savefig(out / "theory.png", dpi=120, bbox_inches="tight")
+    save_figure(plot_theory(density, DEMO_SIZES, DEMO_EPS0, title=DEMO_DENSITY), out / "theory.png")
     return (f"## 1. Theory tour: `{DEMO_DENSITY}`\n\nComputed by `badminima theory --density "
             f"{DEMO_DENSITY} --n {','.join(map(str, DEMO_SIZES))} --eps0 {DEMO_EPS0}`.\n\n"
             f"```\n{table}\n```\n\n![theory](theory.png)")
@@ -98,8 +99,7 @@ def _fit(config, out: Path, args) -> str:
     table = format_table(reports)
     print(table)
     (out / "fit.json").write_text(json.dumps([r.to_dict() for r in reports], indent=2))
-    fig = plot_fit_report(reports)
-    fig.savefig(out / "fit.png", dpi=120, bbox_inches="tight")
+    save_figure(plot_fit_report(reports), out / "fit.png")
     return ("## 3. Models fitted to the learning curve\n\nRanked by extrapolation error "
             "(fit on the smaller sizes, predict the held-out larger ones); "
             f"`badminima fit {out / 'results.db'}`.\n\n```\n{table}\n```\n\n![fit](fit.png)")

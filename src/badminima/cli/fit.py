@@ -13,6 +13,7 @@ import math
 import sys
 from pathlib import Path
 
+from badminima.cli.figures import save_figure
 from badminima.errors import DataError, FitError, InvalidParameterError
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -122,9 +123,7 @@ def _run_fit(args) -> int:
 
 def _save_plot(reports, path: Path) -> None:
     from badminima.report.fit_plots import plot_fit_report
-    fig = plot_fit_report(reports)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=120, bbox_inches="tight")
+    save_figure(plot_fit_report(reports), path)
     print(f"wrote {path}", file=sys.stderr)
 
 

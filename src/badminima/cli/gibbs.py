@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 from badminima.cli.executor_options import add_executor_arguments, executor_kwargs
+from badminima.cli.figures import save_figure
 
 
 def register(subparsers) -> None:
@@ -27,10 +28,6 @@ def register(subparsers) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     from badminima.experiments.gibbs import run_gibbs, write_gibbs_results
     from badminima.experiments.gibbs_config import load_gibbs_config
     from badminima.experiments.packaged_configs import resolve_config
@@ -44,10 +41,7 @@ def _run(args: argparse.Namespace) -> int:
     written = write_gibbs_results(result, out)
     for name, plot in (("learning_curve.png", plot_gibbs_learning_curves),
                        ("bad_fraction.png", plot_gibbs_bad_fraction)):
-        fig = plot(result["columns"])
-        fig.savefig(out / name, dpi=120, bbox_inches="tight")
-        plt.close(fig)
-        written.append(out / name)
+        written.append(save_figure(plot(result["columns"]), out / name))
     print(_format_table(result["columns"]))
     print(f"{config.name}: {len(result['cells'])} cells in {time.perf_counter() - began:.1f} s; wrote "
           + ", ".join(str(p) for p in written))

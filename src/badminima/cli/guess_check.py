@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 from badminima.cli.executor_options import add_executor_arguments, executor_kwargs
+from badminima.cli.figures import save_figure
 
 
 def register(subparsers) -> None:
@@ -33,10 +34,6 @@ def register(subparsers) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     from badminima.experiments.guess_check import run_guess_check, write_guess_check_outputs
     from badminima.experiments.guess_check_config import load_guess_check_config
     from badminima.experiments.packaged_configs import resolve_config
@@ -51,9 +48,7 @@ def _run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     paths = list(write_guess_check_outputs(result, out).values())
     for name, fig in guess_check_figures(result.to_dict()).items():
-        fig.savefig(out / f"{name}.png", dpi=120, bbox_inches="tight")
-        plt.close(fig)
-        paths.append(out / f"{name}.png")
+        paths.append(save_figure(fig, out / f"{name}.png"))
     print(_summary(result))
     print(f"{config.name}: K={config.sampling.K} in {time.perf_counter() - began:.1f} s "
           f"({result.info['K_per_minute']:.0f} classifiers/min); wrote " + ", ".join(map(str, paths)))

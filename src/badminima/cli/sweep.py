@@ -14,6 +14,7 @@ import json
 import sys
 
 from badminima.cli.executor_options import add_executor_arguments, executor_kwargs
+from badminima.cli.figures import save_figure
 
 
 def register(subparsers) -> None:
@@ -78,20 +79,11 @@ def _run_results(args: argparse.Namespace) -> int:
 
 
 def _save_plot(table, args: argparse.Namespace) -> None:
-    from pathlib import Path
-
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     from badminima.experiments.store import load_learning_curve
     from badminima.report.learning_curve_plots import plot_measured_learning_curve
 
     runs = load_learning_curve(args.db, experiment=args.experiment) if table.count.sum() else None
-    fig = plot_measured_learning_curve(table, runs=runs)
-    Path(args.plot).parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(args.plot, dpi=120, bbox_inches="tight")
-    plt.close(fig)
+    save_figure(plot_measured_learning_curve(table, runs=runs), args.plot)
 
 
 def format_table(table) -> str:

@@ -122,20 +122,10 @@ def _run(args: argparse.Namespace) -> int:
         print(f"# {density!r}, eps0 = {eps0:g}")
         print(format_table(rows, eps0))
     if args.plot:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-
+        from badminima.cli.figures import save_figure
         from badminima.report.theory_plots import plot_theory
 
-        fig = plot_theory(density, n_values, eps0)
-        try:
-            fig.savefig(args.plot, dpi=120)
-        except (OSError, ValueError) as exc:
-            from badminima.errors import InvalidParameterError
-            raise InvalidParameterError(f"cannot write the figure {args.plot!r}: {exc}") from exc
-        finally:
-            plt.close(fig)
+        save_figure(plot_theory(density, n_values, eps0), args.plot)
         if not args.json:
             print(f"wrote {args.plot}")
     return 0
