@@ -33,7 +33,7 @@ def test_check_int():
 
 def test_check_sample_sizes():
     np.testing.assert_array_equal(check_sample_sizes("n", [0, 1, 1e9], "f"), [0, 1, 1e9])
-    for bad in ([1, -1], [0.5], [np.inf], [np.nan]):
+    for bad in ([1, -1], [0.5], [np.inf], [np.nan], "5", b"5", ["a"], object()):
         with pytest.raises(InvalidParameterError, match="non-negative integers"):
             check_sample_sizes("n", bad, "f")
 

@@ -68,13 +68,19 @@ def check_int(name: str, value, owner: str, low: int | None = None, high: int | 
 def check_sample_sizes(name: str, n, owner: str) -> np.ndarray:
     """Return ``n`` as an array of non-negative whole numbers (float64, so n up to 1e9+ is exact).
 
-    Non-integer, negative, NaN or infinite entries raise :class:`InvalidParameterError`.
+    Strings, non-numeric input and non-integer, negative, NaN or infinite entries raise
+    :class:`InvalidParameterError`.
     """
-    arr = np.asarray(n, dtype=float) if not isinstance(n, np.ndarray) else n.astype(float)
+    message = f"The {name!r} parameter of {owner} must hold non-negative integers. Got {{!r}} instead."
+    if isinstance(n, (str, bytes)):
+        raise InvalidParameterError(message.format(n))
+    try:
+        arr = np.asarray(n, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise InvalidParameterError(message.format(n)) from exc
     if arr.size and (not np.all(np.isfinite(arr)) or np.any(arr < 0) or np.any(arr != np.floor(arr))):
         bad = arr[~(np.isfinite(arr) & (arr >= 0) & (arr == np.floor(arr)))].ravel()[0]
-        raise InvalidParameterError(
-            f"The {name!r} parameter of {owner} must hold non-negative integers. Got {bad!r} instead.")
+        raise InvalidParameterError(message.format(bad))
     return arr
 
 

@@ -1,26 +1,11 @@
-"""Array-valued boundary checks of the theory layer (scalar checks: badminima.validation)."""
+"""Array-valued boundary checks of the theory layer (scalar checks and sample sizes:
+badminima.validation)."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from badminima.errors import InvalidParameterError
-from badminima.validation import check_sample_sizes
-
-
-def check_sample_sizes_array(name: str, n, owner: str) -> np.ndarray:
-    """``n`` as a float array of non-negative integers (raises InvalidParameterError)."""
-    if isinstance(n, (str, bytes)):
-        raise InvalidParameterError(
-            f"The {name!r} parameter of {owner} must hold non-negative integers. Got {n!r} instead.")
-    try:
-        return check_sample_sizes(name, n, owner)
-    except (TypeError, ValueError) as exc:
-        if isinstance(exc, InvalidParameterError):
-            raise
-        raise InvalidParameterError(
-            f"The {name!r} parameter of {owner} must hold non-negative integers. Got {n!r} instead."
-        ) from exc
 
 
 def check_unit_interval(name: str, x, owner: str, closed: bool = False) -> np.ndarray:

@@ -32,7 +32,8 @@ from scipy.special import expit
 
 from badminima.errors import InvalidParameterError
 from badminima.theory import _quadrature
-from badminima.theory._validate import as_generator, check_sample_sizes_array, check_unit_interval
+from badminima.theory._validate import as_generator
+from badminima.validation import check_sample_sizes
 
 _PPF_ITERATIONS = 64
 _SAMPLE_TABLE_STEP = 0.004
@@ -102,7 +103,7 @@ class Density:
 
     def log_moment(self, n):
         """``log Z_n = log E_D[(1 - eps)^n]``, vectorized over ``n``."""
-        n = check_sample_sizes_array("n", n, f"{type(self).__name__}.log_moment")
+        n = check_sample_sizes("n", n, f"{type(self).__name__}.log_moment")
         return self._log_z(n, 1.0)[()]
 
     def mean(self) -> float:

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import expit
 
-from badminima.theory._validate import check_sample_sizes_array, check_unit_interval
+from badminima.theory._validate import check_unit_interval
+from badminima.validation import check_sample_sizes
 from badminima.theory.base import Density
 from badminima.theory.quantities import _check_density, bad_fraction
 
@@ -99,7 +100,7 @@ def bad_fraction_bound(density: Density, eps0, n):
     """
     _check_density(density, "bad_fraction_bound")
     eps0 = check_unit_interval("eps0", eps0, "bad_fraction_bound")
-    n = check_sample_sizes_array("n", n, "bad_fraction_bound")
+    n = check_sample_sizes("n", n, "bad_fraction_bound")
     eps0, n = (np.array(x, dtype=float) for x in np.broadcast_arrays(eps0, n))
     rate = density._consistency_rate
     log_sf0 = density._log_cdf_sf(eps0, 0.0, 1.0)[1]

@@ -10,7 +10,8 @@ from __future__ import annotations
 import numpy as np
 
 from badminima.errors import InvalidParameterError
-from badminima.theory._validate import check_sample_sizes_array, check_unit_interval
+from badminima.theory._validate import check_unit_interval
+from badminima.validation import check_sample_sizes
 from badminima.theory.base import Density
 
 
@@ -31,7 +32,7 @@ def log_acceptance(density: Density, n):
     :class:`~badminima.theory.Memorization`, ``E_D[(1 - (1 - rho) eps)^n]``.
     """
     _check_density(density, "log_acceptance")
-    n = check_sample_sizes_array("n", n, "log_acceptance")
+    n = check_sample_sizes("n", n, "log_acceptance")
     return density._log_z(n, 1.0)[()]
 
 
@@ -45,7 +46,7 @@ def learning_curve(density: Density, n):
     when ``E_n`` is tiny and ``1 - Z_{n+1}/Z_n`` would cancel.
     """
     _check_density(density, "learning_curve")
-    n = check_sample_sizes_array("n", n, "learning_curve")
+    n = check_sample_sizes("n", n, "learning_curve")
     return density._mean_var(n, 1.0)[0][()]
 
 
@@ -58,7 +59,7 @@ def error_std(density: Density, n):
     second moment of Q_n so that it does not cancel.
     """
     _check_density(density, "error_std")
-    n = check_sample_sizes_array("n", n, "error_std")
+    n = check_sample_sizes("n", n, "error_std")
     return np.sqrt(np.maximum(density._mean_var(n, 1.0)[1], 0.0))[()]
 
 
@@ -71,7 +72,7 @@ def posterior(density: Density, n) -> Density:
     among classifiers with zero training error, in the annealed approximation.
     """
     _check_density(density, "posterior")
-    n = check_sample_sizes_array("n", n, "posterior")
+    n = check_sample_sizes("n", n, "posterior")
     if n.ndim != 0:
         raise InvalidParameterError(
             f"The 'n' parameter of posterior must be a single non-negative integer. Got shape {n.shape}.")
@@ -88,6 +89,6 @@ def bad_fraction(density: Density, eps0, n):
     """
     _check_density(density, "bad_fraction")
     eps0 = check_unit_interval("eps0", eps0, "bad_fraction")
-    n = check_sample_sizes_array("n", n, "bad_fraction")
+    n = check_sample_sizes("n", n, "bad_fraction")
     eps0, n = np.broadcast_arrays(eps0, n)
     return np.exp(density._log_cdf_sf(eps0, n, 1.0)[1])[()]
