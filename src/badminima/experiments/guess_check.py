@@ -246,7 +246,6 @@ def compare_with_sgd(config: GuessCheckConfig, ds, errors: np.ndarray, positions
     import torch
     from scipy import stats
 
-    from badminima.sampling.guess_check import chunk_generator
     from badminima.training.population_sgd import train_population_sgd
 
     sgd, smp = config.sgd, config.sampling
