@@ -13,7 +13,6 @@ from badminima.experiments.guess_check_config import (
     GuessCheckConfig,
     ModelSection,
     SamplingSection,
-    SGDSection,
     TheorySection,
     load_guess_check_config,
 )
