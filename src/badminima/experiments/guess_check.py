@@ -22,9 +22,9 @@ from pathlib import Path
 import numpy as np
 
 from badminima import __version__
-from badminima.data import load_dataset
 from badminima.errors import InvalidParameterError
 from badminima.experiments.configfile import config_hash, config_to_dict
+from badminima.experiments.datasets import load_normalized_dataset
 from badminima.experiments.executors import get_executor
 from badminima.experiments.guess_check_config import DataSection, GuessCheckConfig
 from badminima.sampling.guess_check import (
@@ -44,19 +44,10 @@ REQUIRED_SERIES = ("acceptance_measured", "acceptance_ci_low", "acceptance_ci_hi
                    "learning_curve_measured", "learning_curve_predicted", "bad_fraction_measured",
                    "bad_fraction_predicted", "bad_fraction_bound")
 
-_DATA_CACHE: dict[str, object] = {}
-
-
 def load_guess_check_dataset(section: DataSection):
     """The (normalized) dataset of a config, cached per process (workers load it once)."""
-    key = json.dumps(config_to_dict(section), sort_keys=True)
-    if key not in _DATA_CACHE:
-        ds = load_dataset(section.name, data_dir=section.data_dir,
-                          classes=list(section.classes) if section.classes else None,
-                          seed=section.seed, **section.options)
-        _DATA_CACHE.clear()  # one dataset per worker at a time
-        _DATA_CACHE[key] = ds.normalized()
-    return _DATA_CACHE[key]
+    return load_normalized_dataset(section.name, section.data_dir, section.classes, section.seed,
+                                   section.options)
 
 
 def resolve_device(name: str) -> str:

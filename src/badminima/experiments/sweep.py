@@ -9,7 +9,6 @@ sweep therefore loses only runs in progress; running it again does the rest.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import logging
 import platform
 import time
@@ -19,10 +18,10 @@ import numpy as np
 import torch
 
 import badminima
-from badminima.data import load_dataset
 from badminima.errors import InvalidParameterError
 from badminima.experiments import store
 from badminima.experiments.configfile import config_from_dict, config_to_dict
+from badminima.experiments.datasets import load_normalized_dataset
 from badminima.experiments.executors import get_executor
 from badminima.experiments.sweep_config import SweepConfig, run_config_hash
 from badminima.training import (build_model, make_deterministic, resolve_device, to_labels, to_tensor,
@@ -62,14 +61,8 @@ class SweepSummary:
 
 def _load(data_spec: dict):
     """The normalized dataset of a config's ``[data]`` table (cached per process)."""
-    return _load_cached(data_spec["dataset"], data_spec["data_dir"] or None,
-                        tuple(data_spec["classes"]) or None, data_spec["seed"],
-                        tuple(sorted(data_spec["options"].items())))
-
-
-@functools.lru_cache(maxsize=2)
-def _load_cached(name, data_dir, classes, seed, options):
-    return load_dataset(name, data_dir=data_dir, classes=classes, seed=seed, **dict(options)).normalized()
+    return load_normalized_dataset(data_spec["dataset"], data_spec["data_dir"], data_spec["classes"],
+                                   data_spec["seed"], data_spec["options"])
 
 
 def plan_sizes(config: SweepConfig, n_train: int) -> list[int]:
