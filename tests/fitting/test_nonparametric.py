@@ -17,7 +17,7 @@ def _guess_and_check(seed=0, population=200_000, seeds=4):
 
     Per seed (an independent training sequence), classifier k errs first on sample T_k ~
     Geometric(eps_k): it has zero training error for every n < T_k. The survivors' mean
-    error at n is the measured E_n (SCIENCE.md section 4, experiment 1, one pass per seed).
+    error at n is the measured E_n (docs/science.md section 4, experiment 1, one pass per seed).
     """
     rng = np.random.default_rng(seed)
     eps = rng.beta(A, B, population)

@@ -1,4 +1,4 @@
-"""Closed forms of SCIENCE.md §2-3 reproduced to 1e-9 relative, n from 0 to 1e9."""
+"""Closed forms of docs/science.md §2-3 reproduced to 1e-9 relative, n from 0 to 1e9."""
 
 import mpmath
 import numpy as np

@@ -73,7 +73,7 @@ def test_tilted_cdf_mixes_many_n_in_one_call_and_keeps_the_shape():
 
 
 def _brute_bound(errors, weights, eps0, n, rate=1.0):
-    """min over atoms eps1 < eps0 of the SCIENCE.md §2 bound, one atom at a time."""
+    """min over atoms eps1 < eps0 of the docs/science.md §2 bound, one atom at a time."""
     w = np.ones_like(errors) if weights is None else weights
     w = w / w.sum()
     sf0 = w[errors > eps0].sum()

@@ -128,7 +128,7 @@ class Perceptron(MLP):
     """A linear classifier: :class:`MLP` without hidden layers.
 
     With ``bias=False`` and any isotropic prior (default ``sphere``) its weight direction is
-    uniform on the sphere: the spherical perceptron of SCIENCE.md section 2.
+    uniform on the sphere: the spherical perceptron of docs/science.md section 2.
     """
 
     def __init__(self, bias: bool = False, prior: str = "sphere"):

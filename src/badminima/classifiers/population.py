@@ -37,7 +37,7 @@ K_MIN = 64
 
 
 class FunctionSet(ABC):
-    """An architecture plus a prior over its weights (SCIENCE.md section 1).
+    """An architecture plus a prior over its weights (docs/science.md section 1).
 
     Subclasses store their hyper-parameters in ``__init__`` (validated in :meth:`sample`)
     and implement :meth:`prepare_inputs`, :meth:`_draw`, :meth:`forward`,

@@ -1,6 +1,6 @@
 """Priors over network weights: the distributions a population's parameters are drawn from.
 
-A prior is part of the function set's definition (SCIENCE.md section 1: "for a network,
+A prior is part of the function set's definition (docs/science.md section 1: "for a network,
 its architecture plus the distribution its weights are drawn from"). Every prior here
 draws each layer independently given its fan-in :math:`m` (inputs per output unit:
 ``in_features`` for a dense layer, ``in_channels * kh * kw`` for a convolution):
@@ -21,7 +21,7 @@ for the bias). For the others a bias is drawn like one more input weight (the we
 a constant input 1), so ``bias=True`` always adds a random, non-zero offset. ``sphere``
 normalizes each unit's incoming vector: for a bias-free perceptron every isotropic prior
 gives the same classifier (the sign is scale-invariant), uniform on the sphere, which is
-the spherical perceptron of SCIENCE.md section 2.
+the spherical perceptron of docs/science.md section 2.
 
 Draws use a CPU :class:`torch.Generator` in float32, so a seed gives the same weights on
 every device.

@@ -62,7 +62,7 @@ def _theory_tour(out: Path) -> str:
     density = parse_density_spec(DEMO_DENSITY)
     rows = theory_rows(density, DEMO_SIZES, DEMO_EPS0)
     table = format_table(rows, DEMO_EPS0)
-    print(f"== 1. theory: {DEMO_DENSITY} (SCIENCE.md section 2)\n{table}")
+    print(f"== 1. theory: {DEMO_DENSITY} (docs/science.md section 2)\n{table}")
     (out / "theory.json").write_text(json.dumps(rows, indent=2))
     save_figure(plot_theory(density, DEMO_SIZES, DEMO_EPS0, title=DEMO_DENSITY), out / "theory.png")
     return (f"## 1. Theory tour: `{DEMO_DENSITY}`\n\nComputed by `badminima theory --density "
@@ -94,7 +94,7 @@ def _fit(config, out: Path, args) -> str:
     from badminima.report.fit_plots import plot_fit_report
 
     n, errors = load_learning_curve(out / "results.db", experiment=config.name)
-    print("\n== 3. fit: density models and learning-curve laws (SCIENCE.md section 3)")
+    print("\n== 3. fit: density models and learning-curve laws (docs/science.md section 3)")
     reports = compare_models(n, errors, n_bootstrap=args.bootstrap, seed=0)
     table = format_table(reports)
     print(table)

@@ -23,7 +23,7 @@ _DEFAULT_BOOTSTRAP = 20
 def register(subparsers) -> None:
     fit = subparsers.add_parser(
         "fit", help="fit true-error density models and learning-curve laws to a learning curve",
-        description="Fit density models (SCIENCE.md section 3) and the empirical laws to a "
+        description="Fit density models (docs/science.md section 3) and the empirical laws to a "
                     "measured learning curve; rank them by held-out extrapolation error.")
     _add_source_options(fit)
     fit.add_argument("--models", default="all",

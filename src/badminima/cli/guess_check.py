@@ -24,7 +24,7 @@ def register(subparsers) -> None:
         "guess-check", help="Guess & Check: random zero-training-error classifiers vs the theory",
         description="Draw K classifiers from the prior, keep those with zero training error on R random "
                     "training sets of every size n <= n_max, and compare acceptance rate, learning curve, "
-                    "bad fraction and survivor histograms with the theory (SCIENCE.md sections 2 and 4).")
+                    "bad fraction and survivor histograms with the theory (docs/science.md sections 2 and 4).")
     parser.add_argument("config", help="experiment TOML file (e.g. configs/gc-separable-mlp.toml)")
     parser.add_argument("--out", default="guess-check-output", help="output folder (default: guess-check-output)")
     parser.add_argument("--data-dir", default=None, help="dataset folder (overrides [data] data_dir)")

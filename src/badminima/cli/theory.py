@@ -24,7 +24,7 @@ def register(subparsers) -> None:
         "theory", help="learning curve, bad-minima fraction and bound of a true-error density",
         description="Compute, for each training-set size n, the acceptance log Z_n, the learning "
                     "curve E_n, the spread of the error of global minima, the fraction B_n(eps0) of "
-                    "bad global minima and its exponential bound (SCIENCE.md section 2).")
+                    "bad global minima and its exponential bound (docs/science.md section 2).")
     parser.add_argument("--density", required=True, metavar="SPEC", help=_SPEC_HELP)
     parser.add_argument("--n", required=True, metavar="LIST",
                         help="comma-separated training-set sizes (non-negative integers, e.g. 0,10,100,1e6)")

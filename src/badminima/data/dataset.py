@@ -39,7 +39,7 @@ class Dataset:
     kind : {"image", "vector"}
         Images are standardized by :meth:`normalized`; vectors are returned unchanged.
     teacher : dict of numpy.ndarray or None
-        Parameters of the labelling rule of synthetic data (SCIENCE.md section 4.1).
+        Parameters of the labelling rule of synthetic data (docs/science.md section 4.1).
     y_train_clean, y_test_clean : numpy.ndarray or None
         Teacher labels before label noise (synthetic data only).
     normalization : dict or None
@@ -165,7 +165,7 @@ class Dataset:
         :math:`t`, and :math:`\\sum_c k_c = n`): within one point of the exact
         proportion for two classes, under two for balanced classes, as learning curves
         on nested subsets
-        need (SCIENCE.md section 4.3).
+        need (docs/science.md section 4.3).
         """
         total = len(self.y_train)
         n = check_int("n", n, "subset_indices", 0, None)

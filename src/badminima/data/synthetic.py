@@ -1,4 +1,4 @@
-"""Synthetic tasks whose classes are separable by construction (SCIENCE.md section 4.1).
+"""Synthetic tasks whose classes are separable by construction (docs/science.md section 4.1).
 
 Inputs are i.i.d. ``gaussian`` (:math:`N(0, I_d)`) or ``uniform`` (on
 :math:`[-\\sqrt 3, \\sqrt 3]^d`, also zero mean and unit variance); a teacher labels them:

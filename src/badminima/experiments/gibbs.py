@@ -9,7 +9,7 @@ errors are exact, ``eps = angle(w, w*) / pi``. Per ``(N, n)``:
 - the *quenched* learning curve ``<E[eps | H(S)]>_S`` (mean over the R sets of the mean
   error of the samples) with its standard error, and the bad fraction ``<P(eps > eps0 | H(S))>_S``;
 - next to the *annealed* ``E_n`` and ``B_n(eps0)`` of ``SphericalPerceptron(N)``
-  (SCIENCE.md section 2), which replace the average of the ratio by the ratio of averages;
+  (docs/science.md section 2), which replace the average of the ratio by the ratio of averages;
   their gap is the covariance term of section 2;
 - where the acceptance rate still allows it, plain rejection sampling from the prior on the
   same training sets (Guess & Check), which must agree with the sampler.
@@ -114,7 +114,7 @@ def run_rejection_chunk(chunk: RejectionChunk, block: int = 16) -> dict:
     """Rejection sampling: per size, the number of survivors and sums of their errors.
 
     A perceptron that errs on one of the first ``n`` points is rejected for every
-    ``n' >= n`` (SCIENCE.md section 4, experiment 1), so the index of its first error
+    ``n' >= n`` (docs/science.md section 4, experiment 1), so the index of its first error
     answers every size at once; points are checked in blocks, only for draws still alive.
     """
     n_max = max(chunk.sizes)
@@ -164,7 +164,7 @@ def run_gibbs_task(task: GibbsCell | RejectionChunk) -> dict:
 def _annealed(dim: int, sizes: np.ndarray, eps0: float) -> dict:
     """Annealed ``E_n``, ``B_n(eps0)``, its bound (and best eps1) and ``Z_n`` of SphericalPerceptron(N).
 
-    SCIENCE.md section 2: ``Q_n(eps) = D(eps) (1 - eps)^n / Z_n`` with ``D ∝ sin^(N-2)(pi eps)``.
+    docs/science.md section 2: ``Q_n(eps) = D(eps) (1 - eps)^n / Z_n`` with ``D ∝ sin^(N-2)(pi eps)``.
     """
     from badminima.theory import (SphericalPerceptron, bad_fraction, bad_fraction_bound,
                                   learning_curve, log_acceptance)

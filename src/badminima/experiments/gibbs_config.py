@@ -29,7 +29,7 @@
     workers = 2                  # 0: all cores
 
 Inputs are isotropic Gaussian, labels come from a teacher perceptron drawn uniformly from the
-sphere, so the true error of a student ``w`` is exactly ``angle(w, w*) / pi`` (SCIENCE.md
+sphere, so the true error of a student ``w`` is exactly ``angle(w, w*) / pi`` (docs/science.md
 section 2, spherical perceptron).
 """
 

@@ -1,4 +1,4 @@
-"""The Guess & Check experiment: sample, measure, predict, compare (SCIENCE.md section 4).
+"""The Guess & Check experiment: sample, measure, predict, compare (docs/science.md section 4).
 
 :func:`run_guess_check` splits the K classifiers into chunks, runs them on an executor
 (``serial``, ``local`` process pool or ``ray``), merges the chunks' compact summaries by
@@ -232,7 +232,7 @@ def compare_with_sgd(config: GuessCheckConfig, ds, errors: np.ndarray, positions
     to zero training error (:func:`badminima.training.population_sgd.train_population_sgd`).
     The test errors of the converged ones are compared with those of the Guess & Check
     survivors of the same training sets: summaries and the two-sample Kolmogorov-Smirnov
-    statistic (SCIENCE.md section 4, experiment 4).
+    statistic (docs/science.md section 4, experiment 4).
     """
     import torch
     from scipy import stats

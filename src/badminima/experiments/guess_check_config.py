@@ -136,7 +136,7 @@ class SGDSection:
 
 @dataclass(frozen=True)
 class GuessCheckConfig:
-    """A whole Guess & Check run (SCIENCE.md section 4, experiments 1, 2 and 4)."""
+    """A whole Guess & Check run (docs/science.md section 4, experiments 1, 2 and 4)."""
 
     name: str = "guess-check"
     data: DataSection = field(default_factory=DataSection)

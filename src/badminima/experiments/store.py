@@ -1,6 +1,6 @@
 """The results database: one SQLite row per training run, written in its own transaction.
 
-Schema (table ``runs``; one row per run of a sweep, SCIENCE.md section 4, experiment 3)::
+Schema (table ``runs``; one row per run of a sweep, docs/science.md section 4, experiment 3)::
 
     experiment    TEXT     experiment name (the config's ``name``)
     config_hash   TEXT     hash of everything that determines a run except n and seed
@@ -257,7 +257,7 @@ def learning_curve_table(path: str | Path, experiment: str | None = None) -> Lea
     """Per-n mean, std and count of the test error of runs that reached zero training error.
 
     Runs that did not reach zero are counted in ``not_zero`` and excluded from the
-    statistics (SCIENCE.md section 4, experiment 3: the object is the zero-error solution).
+    statistics (docs/science.md section 4, experiment 3: the object is the zero-error solution).
     Same selection rules and errors as :func:`load_learning_curve`, except that a database
     whose runs all failed to reach zero still gives a table (with NaN means).
     """

@@ -1,4 +1,4 @@
-"""The config of a learning-curve sweep (SCIENCE.md section 4, experiment 3): one TOML file.
+"""The config of a learning-curve sweep (docs/science.md section 4, experiment 3): one TOML file.
 
 ::
 

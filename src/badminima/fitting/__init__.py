@@ -1,6 +1,6 @@
 """fitting layer: true-error density models and learning-curve laws fitted to measured curves.
 
-SCIENCE.md section 3. Public API::
+docs/science.md section 3. Public API::
 
     from badminima.fitting import (LearningCurveFit, MODELS, MODEL_NAMES, get_model,
                                    compare_models, plan_sample_size, read_curve_csv)

@@ -8,7 +8,7 @@ The score of a model is the **relative mean absolute error** at the held-out siz
                                          {\sum_{i \in H} \bar e_i},
 
 where :math:`\hat\theta_{fit}` is fitted on the runs with :math:`n \le N_{fit}` only and
-:math:`H` are the sizes above :math:`N_{fit}` (SCIENCE.md section 3: "fit on small n,
+:math:`H` are the sizes above :math:`N_{fit}` (docs/science.md section 3: "fit on small n,
 predict large n"). Models are ranked by it.
 
 Default split (no ``fit_below``): the largest ``ceil(S/4)`` of the ``S`` distinct sizes are

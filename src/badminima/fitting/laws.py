@@ -14,7 +14,7 @@ name      formula                             parameters
 ``exp3``  ``a + b exp(-c n)``                 exponential decay to a
 ========  ==================================  =======================================
 
-They are not densities: they predict the mean only (SCIENCE.md section 3 asks for them as
+They are not densities: they predict the mean only (docs/science.md section 3 asks for them as
 baselines fitted with the same code and scored the same way).
 
 References

@@ -2,7 +2,7 @@
 
 Two kinds of parametric model share one interface (:class:`ModelSpec`):
 
-* **density** models (SCIENCE.md section 3): the parameters build a true-error density
+* **density** models (docs/science.md section 3): the parameters build a true-error density
   ``D`` of :mod:`badminima.theory` and the prediction is always
   ``learning_curve(D, n) = 1 - Z_{n+1}/Z_n`` (section 2), never a typed-in formula;
 * **laws** (:mod:`badminima.fitting.laws`): closed formulas from the learning-curve
@@ -12,7 +12,7 @@ The free-form density (``nonparametric``) is a model without a fixed parameter v
 its solver lives in :mod:`badminima.fitting.nonparametric` and is registered in
 :data:`SOLVERS` of :mod:`badminima.fitting.estimator`.
 
-Memorization model (chosen here, SCIENCE.md section 3): a Shifted Beta base
+Memorization model (chosen here, docs/science.md section 3): a Shifted Beta base
 ``D(eps)`` above the floor ``eps_min`` with shapes ``(a, b)``, whose members memorize a
 misclassified training point with prior factor ``rho``: the consistency probability is
 ``(1 - (1 - rho) eps)^n``. Its parameters are ``(eps_min, a, b, rho)``. For small errors it is

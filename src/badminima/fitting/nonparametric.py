@@ -1,4 +1,4 @@
-r"""A free-form true-error density recovered from a learning curve (SCIENCE.md section 3).
+r"""A free-form true-error density recovered from a learning curve (docs/science.md section 3).
 
 The density is piecewise constant on cells :math:`[e_j, e_{j+1})` with probabilities
 :math:`w_j \ge 0` (:class:`~badminima.theory.PiecewiseUniform`). Every cell's moments are

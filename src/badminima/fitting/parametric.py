@@ -8,7 +8,7 @@ Weighted least squares (``loss="wls"``)
     the box (log-uniformly for scale parameters). The best start wins.
 Likelihood (``loss="likelihood"``, density models only)
     each run's test error is Gaussian with the model's mean :math:`E_n` and the model's own
-    spread :math:`\mathrm{sd}_n` of the true error of a random global minimum (SCIENCE.md
+    spread :math:`\mathrm{sd}_n` of the true error of a random global minimum (docs/science.md
     section 2, ``Var_n``): :math:`-\ln L = \sum_r (e_r - E_{n_r})^2 / (2\,\mathrm{sd}_{n_r}^2)
     + \ln \mathrm{sd}_{n_r} + \tfrac12 \ln 2\pi`. It refines the WLS optimum with L-BFGS-B.
     It ignores the test-set noise, so it suits test sets much larger than ``1/sd_n^2``.

@@ -29,7 +29,7 @@ def plot_gibbs_learning_curves(columns, ax=None):
 
     Markers with error bars: quenched average measured by version-space sampling (mean ±
     standard error over training sets). Lines: annealed ``E_n`` of SphericalPerceptron(N)
-    (SCIENCE.md section 2). Open squares: rejection sampling where it still works.
+    (docs/science.md section 2). Open squares: rejection sampling where it still works.
     """
     fig, ax = figure_and_axes(ax)
     alpha = _column(columns, "alpha")
@@ -57,7 +57,7 @@ def plot_gibbs_bad_fraction(columns, ax=None):
     """Fraction of bad global minima (true error > eps0) vs ``alpha``, log y.
 
     Markers: measured (quenched) fraction; solid lines: annealed ``B_n(eps0)``; dashed:
-    the exponential bound of SCIENCE.md section 2. Measured zeros are not drawn (log axis).
+    the exponential bound of docs/science.md section 2. Measured zeros are not drawn (log axis).
     """
     fig, ax = figure_and_axes(ax)
     alpha = _column(columns, "alpha")

@@ -1,4 +1,4 @@
-"""Figures of measured learning curves (``badminima results``, SCIENCE.md section 4, exp. 3).
+"""Figures of measured learning curves (``badminima results``, docs/science.md section 4, exp. 3).
 
 Each function takes an optional matplotlib ``ax`` (or creates a figure) and returns the
 figure; nothing is shown or saved here.

@@ -1,6 +1,6 @@
 """Guess & Check: draw classifiers from the prior, keep those with zero training error.
 
-SCIENCE.md section 4, experiments 1 and 2. For every drawn classifier we keep only two
+docs/science.md section 4, experiments 1 and 2. For every drawn classifier we keep only two
 compact summaries, never the K x N correctness matrix:
 
 - its true error :math:`\\epsilon_k` (estimated on a large test pool, or exact), and
@@ -140,7 +140,7 @@ def exact_linear_errors(population: Population, data: GuessCheckData, max_bytes:
 
     .. math:: \\epsilon(w) = \\arccos\\left(\\frac{w \\cdot t}{|w|\\,|t|}\\right) / \\pi
 
-    (SCIENCE.md section 2, spherical perceptron). Computed in float64.
+    (docs/science.md section 2, spherical perceptron). Computed in float64.
     """
     params = population.params
     if set(params) != {"W0"} or params["W0"].shape[1] != 1 or data.teacher is None or "w" not in data.teacher:

@@ -6,7 +6,7 @@ ordering r) the survivors are :math:`H(S_r) = \\{k : p_{kr} \\ge n\\}`, with
 :math:`c_r(n) = |H(S_r)|`. All sums over survivors come from one ``bincount`` of
 :math:`p_{\\cdot r}` per r followed by a reverse cumulative sum over n.
 
-Measured, for every :math:`0 \\le n \\le n_{max}` (SCIENCE.md sections 2 and 4):
+Measured, for every :math:`0 \\le n \\le n_{max}` (docs/science.md sections 2 and 4):
 
 - acceptance :math:`A(n) = \\frac{1}{R}\\sum_r c_r(n)/K` (estimates :math:`Z_n`), with a
   Wilson interval whose number of trials is the *effective* one,

@@ -1,4 +1,4 @@
-"""Theory-side predictions of a Guess & Check run (SCIENCE.md section 2).
+"""Theory-side predictions of a Guess & Check run (docs/science.md section 2).
 
 Given a true-error density D (the :class:`~badminima.theory.Empirical` distribution of the
 sampled errors, or an exact density such as :class:`~badminima.theory.SphericalPerceptron`),

@@ -7,7 +7,7 @@ training set ``(x_i, y_i)``, ``y_i in {-1, +1}``, is
 
 the unit sphere intersected with the polyhedral cone ``K = {w : A w > 0}``,
 ``A = diag(y) X``. Under the uniform prior on the sphere, the global minima of the 0-1
-training error are uniform on ``V`` (SCIENCE.md section 1: H(S) with the prior restricted to
+training error are uniform on ``V`` (docs/science.md section 1: H(S) with the prior restricted to
 it). Two exact Markov chains sample it (registry :data:`METHODS`):
 
 - ``"hit_and_run"``: hit-and-run in the convex body ``K ∩ B`` (B the unit ball; random
@@ -22,7 +22,7 @@ program), which lies deep inside ``K``.
 
 References
 ----------
-SCIENCE.md, sections 1-2.
+docs/science.md, sections 1-2.
 """
 
 from __future__ import annotations
@@ -198,7 +198,7 @@ def angle_error(directions, teacher) -> np.ndarray:
 
     .. math:: \\varepsilon(w) = \\frac{1}{\\pi} \\arccos \\frac{w \\cdot w^*}{|w| |w^*|}
 
-    (SCIENCE.md section 2, spherical perceptron: the disagreement region of two hyperplanes
+    (docs/science.md section 2, spherical perceptron: the disagreement region of two hyperplanes
     through the origin has Gaussian measure angle / pi). Shape: ``directions.shape[:-1]``.
     """
     directions = np.asarray(directions, dtype=float)

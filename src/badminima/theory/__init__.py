@@ -1,4 +1,4 @@
-"""theory layer: true-error densities D(eps) and the section-2 machinery of SCIENCE.md.
+"""theory layer: true-error densities D(eps) and the section-2 machinery of docs/science.md.
 
 Pure numpy/scipy. Densities (scipy.stats style) and functions of any density:
 

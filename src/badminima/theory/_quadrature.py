@@ -7,7 +7,7 @@ The one numerical kernel behind every density without a closed form: it computes
     \\log I = \\log \\int_A^B f(t)\\, (1 - r t)^n \\, dt
 
 for arrays of ``A``, ``B`` and ``n`` at once, with ``f`` given as a log density, without
-ever forming ``(1 - r t)^n`` (SCIENCE.md §2, "Numerics").
+ever forming ``(1 - r t)^n`` (docs/science.md §2, "Numerics").
 
 Method
 ------

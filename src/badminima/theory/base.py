@@ -2,7 +2,7 @@
 
 Modelled on ``scipy.stats``: the public methods validate and broadcast their inputs once;
 the private methods hold a family's formulas. Everything the section-2 machinery of
-SCIENCE.md needs is expressed through four *tilted* hooks with a consistency rate ``r``:
+docs/science.md needs is expressed through four *tilted* hooks with a consistency rate ``r``:
 
 .. math::
 
@@ -10,7 +10,7 @@ SCIENCE.md needs is expressed through four *tilted* hooks with a consistency rat
     Q_{n,r}(\\epsilon) = D(\\epsilon) (1 - r\\,\\epsilon)^n / Z(n, r).
 
 ``r = 1`` is the separable case (a classifier with error eps fits n samples with
-probability (1 - eps)^n, SCIENCE.md §2); ``r = 1 - rho`` is the memorization model (§3).
+probability (1 - eps)^n, docs/science.md §2); ``r = 1 - rho`` is the memorization model (§3).
 
 Extension contract
 ------------------
@@ -230,7 +230,7 @@ class Tilted(Density):
     -----
     In the unit variable ``Q_u(t) = D_u(t) (1 - r' t)^n / Z_u(n, r')`` with ``r'`` from the
     affine reduction (see :class:`Density`); all methods then follow from quadrature. This is
-    the density of the true error among global minima, SCIENCE.md §2 (``r = 1``) and §3.
+    the density of the true error among global minima, docs/science.md §2 (``r = 1``) and §3.
     """
 
     def __init__(self, base: Density, n: float, r: float = 1.0):

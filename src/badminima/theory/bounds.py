@@ -1,4 +1,4 @@
-"""The exponential bound on bad global minima and the sample sizes it implies (SCIENCE.md §2)."""
+"""The exponential bound on bad global minima and the sample sizes it implies (docs/science.md §2)."""
 
 from __future__ import annotations
 
@@ -85,7 +85,7 @@ def bad_fraction_bound(density: Density, eps0, n):
 
     Notes
     -----
-    For every ``eps1 < eps0`` (SCIENCE.md §2),
+    For every ``eps1 < eps0`` (docs/science.md §2),
 
     .. math::
 
@@ -157,7 +157,7 @@ def sample_size(density: Density, eps0: float, delta: float) -> SampleSize:
     -----
     ``B_n(eps0)`` and its bound are non-increasing in n (reweighting by the decreasing
     ``(1 - eps)`` moves Q_n to smaller errors), so a doubling search followed by a batched
-    bisection finds the smallest n for each (SCIENCE.md §2, last item). n is searched up to
+    bisection finds the smallest n for each (docs/science.md §2, last item). n is searched up to
     ``2**62``.
     """
     _check_density(density, "sample_size")

@@ -1,4 +1,4 @@
-"""Densities built from others: :class:`Mixture` and :class:`Memorization` (SCIENCE.md §3)."""
+"""Densities built from others: :class:`Mixture` and :class:`Memorization` (docs/science.md §3)."""
 
 from __future__ import annotations
 
@@ -129,7 +129,7 @@ class Memorization(Density):
     A network with true error eps fits each sample either correctly (probability
     ``1 - eps``) or by memorizing it (probability ``eps``, weight ``rho``), so its expected
     weight on n samples is ``(1 - eps + rho eps)^n = (1 - r eps)^n`` with ``r = 1 - rho``
-    (SCIENCE.md §3). Hence
+    (docs/science.md §3). Hence
 
     .. math::
 

@@ -1,4 +1,4 @@
-"""The empirical true-error density of a finite or sampled classifier set (SCIENCE.md §2)."""
+"""The empirical true-error density of a finite or sampled classifier set (docs/science.md §2)."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ class Empirical(Density):
     -----
     Equal errors are merged (``np.unique``), so the cost of every quantity scales with the
     number of *distinct* errors, which is small for test-set errors. Q_n puts weight
-    ``w_k (1 - eps_k)^n`` on atom k, normalized in log space (SCIENCE.md §2):
+    ``w_k (1 - eps_k)^n`` on atom k, normalized in log space (docs/science.md §2):
 
     .. math::
 

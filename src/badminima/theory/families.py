@@ -1,5 +1,5 @@
 """Parametric true-error densities: Beta, ShiftedBeta, PowerLaw, SphericalPerceptron,
-RareGoodTail (SCIENCE.md §2 and §3).
+RareGoodTail (docs/science.md §2 and §3).
 
 Each family states its parameter domain at construction (raising
 :class:`~badminima.errors.InvalidParameterError` naming the parameter) and holds only its
@@ -29,7 +29,7 @@ def _log(x):
 
 
 class ShiftedBeta(Density):
-    """Beta(a, b) stretched onto ``[eps_min, eps_max]``: a floor and a ceiling (SCIENCE.md §3).
+    """Beta(a, b) stretched onto ``[eps_min, eps_max]``: a floor and a ceiling (docs/science.md §3).
 
     Parameters
     ----------
@@ -51,7 +51,7 @@ class ShiftedBeta(Density):
     When ``eps_max = 1`` everything is closed form: ``1 - eps = (1 - eps_min)(1 - t)``, so
     ``log Z_n = n log(1 - eps_min) + log B(a, b+n) - log B(a, b)``,
     ``Q_n = ShiftedBeta(a, b + n, eps_min, 1)`` and
-    ``E_n = eps_min + (1 - eps_min) a / (a + b + n)`` (SCIENCE.md §3). With ``eps_max < 1``
+    ``E_n = eps_min + (1 - eps_min) a / (a + b + n)`` (docs/science.md §3). With ``eps_max < 1``
     the moments are hypergeometric and computed by log-space quadrature.
     """
 
@@ -117,7 +117,7 @@ class ShiftedBeta(Density):
 
 
 class Beta(ShiftedBeta):
-    """Beta(a, b) on [0, 1] (SCIENCE.md §2).
+    """Beta(a, b) on [0, 1] (docs/science.md §2).
 
     Notes
     -----
@@ -142,7 +142,7 @@ class Beta(ShiftedBeta):
 
 
 class PowerLaw(ShiftedBeta):
-    """``D(eps) = (k + 1) eps^k / eps_max^(k+1)`` on ``[0, eps_max]`` (SCIENCE.md §2).
+    """``D(eps) = (k + 1) eps^k / eps_max^(k+1)`` on ``[0, eps_max]`` (docs/science.md §2).
 
     Notes
     -----
@@ -162,7 +162,7 @@ class PowerLaw(ShiftedBeta):
 
 
 class SphericalPerceptron(Density):
-    """The spherical perceptron: ``D(eps) ∝ sin^(N-2)(pi eps)`` on [0, 1] (SCIENCE.md §2).
+    """The spherical perceptron: ``D(eps) ∝ sin^(N-2)(pi eps)`` on [0, 1] (docs/science.md §2).
 
     Parameters
     ----------
@@ -204,7 +204,7 @@ class SphericalPerceptron(Density):
 
 
 class RareGoodTail(Density):
-    """Thin left tail: ``D(eps) ∝ exp(-c (eps - eps_min)^(-gamma))`` on (eps_min, 1] (SCIENCE.md §3).
+    """Thin left tail: ``D(eps) ∝ exp(-c (eps - eps_min)^(-gamma))`` on (eps_min, 1] (docs/science.md §3).
 
     Parameters
     ----------

@@ -1,4 +1,4 @@
-r"""A piecewise-constant true-error density: weights on cells (SCIENCE.md §3, free-form D).
+r"""A piecewise-constant true-error density: weights on cells (docs/science.md §3, free-form D).
 
 Every moment of a uniform cell is closed form, so the section-2 quantities of a mixture of
 cells are exact sums that are linear in the weights; this is what the nonparametric fit of

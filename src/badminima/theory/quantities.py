@@ -28,7 +28,7 @@ def log_acceptance(density: Density, n):
 
     Notes
     -----
-    ``Z_n = E_D[(1 - eps)^n]`` (SCIENCE.md §2): the acceptance rate of Guess & Check. For
+    ``Z_n = E_D[(1 - eps)^n]`` (docs/science.md §2): the acceptance rate of Guess & Check. For
     :class:`~badminima.theory.Memorization`, ``E_D[(1 - (1 - rho) eps)^n]``.
     """
     _check_density(density, "log_acceptance")
@@ -41,7 +41,7 @@ def learning_curve(density: Density, n):
 
     Notes
     -----
-    ``E_n = int eps Q_n(eps) d eps = 1 - Z_{n+1} / Z_n`` (SCIENCE.md §2), evaluated as the
+    ``E_n = int eps Q_n(eps) d eps = 1 - Z_{n+1} / Z_n`` (docs/science.md §2), evaluated as the
     mean of Q_n directly (closed form or quadrature), which keeps full relative precision
     when ``E_n`` is tiny and ``1 - Z_{n+1}/Z_n`` would cancel.
     """
@@ -51,7 +51,7 @@ def learning_curve(density: Density, n):
 
 
 def error_std(density: Density, n):
-    """Standard deviation of the true error under Q_n (SCIENCE.md §2, "Spread").
+    """Standard deviation of the true error under Q_n (docs/science.md §2, "Spread").
 
     Notes
     -----
@@ -68,7 +68,7 @@ def posterior(density: Density, n) -> Density:
 
     Notes
     -----
-    ``Q_n(eps) = D(eps) (1 - eps)^n / Z_n`` (SCIENCE.md §2): the density of the true error
+    ``Q_n(eps) = D(eps) (1 - eps)^n / Z_n`` (docs/science.md §2): the density of the true error
     among classifiers with zero training error, in the annealed approximation.
     """
     _check_density(density, "posterior")
@@ -84,7 +84,7 @@ def bad_fraction(density: Density, eps0, n):
 
     Notes
     -----
-    ``B_n(eps0) = int_{eps0}^1 Q_n(eps) d eps`` (SCIENCE.md §2), computed as the upper tail
+    ``B_n(eps0) = int_{eps0}^1 Q_n(eps) d eps`` (docs/science.md §2), computed as the upper tail
     of Q_n in log space (``1 - I_{eps0}(a, b + n)`` for Beta). Broadcasts ``eps0`` with ``n``.
     """
     _check_density(density, "bad_fraction")

@@ -1,4 +1,4 @@
-"""Training networks to zero training error (SCIENCE.md section 4, experiment 3).
+"""Training networks to zero training error (docs/science.md section 4, experiment 3).
 
 - :class:`ModelSpec`, :func:`build_model`: MLP, CNN, ResNet-18 (32x32) architectures.
 - :class:`TrainSettings`: optimizer, schedule, budget and optional regularization.

@@ -1,6 +1,6 @@
 """Full-batch gradient descent on a whole population, each member until zero training error.
 
-SCIENCE.md section 4, experiment 4 (Guess & Check vs SGD): the members start from the same
+docs/science.md section 4, experiment 4 (Guess & Check vs SGD): the members start from the same
 prior as the Guess & Check draws and are trained, independently but in one batched
 computation, on the same n training points. Each member stops (its parameters freeze) at
 the first step where it classifies every training point correctly, so it ends as a global

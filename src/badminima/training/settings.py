@@ -1,6 +1,6 @@
 """How a network is trained: the ``[train]`` table of a sweep config.
 
-Defaults follow SCIENCE.md section 4, experiment 3: the object of study is the solution with
+Defaults follow docs/science.md section 4, experiment 3: the object of study is the solution with
 zero training error, so there is no weight decay, no data augmentation and no early stopping
 unless asked for.
 """

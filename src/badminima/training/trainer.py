@@ -1,4 +1,4 @@
-"""Train one network until its training error is exactly zero (SCIENCE.md section 4, exp. 3).
+"""Train one network until its training error is exactly zero (docs/science.md section 4, exp. 3).
 
 After every epoch the whole training subset is classified in evaluation mode; training stops
 at the first epoch with zero misclassified examples, and the test error on the full test set
