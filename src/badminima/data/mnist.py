@@ -58,8 +58,8 @@ def find_idx_files(name: str, data_dir: Path) -> dict[str, Path]:
         missing = ", ".join(f"{IDX_FILES[r]}[.gz]" for r in IDX_FILES if r not in best)
         raise DataError(f"{name}: {folder} lacks {missing} (the four IDX files are expected together).")
     first = f"{IDX_FILES['x_train']}[.gz]"
-    where = f"folder {data_dir} does not exist" if not data_dir.is_dir() else f"no {first} in {data_dir}"
-    raise DataError(f"{name}: {where} (expected the four IDX files; "
+    where = f"folder {data_dir} does not exist" if not data_dir.is_dir() else f"no IDX file in {data_dir}"
+    raise DataError(f"{name}: {where} (expected {first} and the 3 other IDX files; "
                     f"'badminima data prepare {name} --download' fetches them).")
 
 
