@@ -339,14 +339,36 @@ def learning_curve_table(path: str | Path, experiment: str | None = None) -> Lea
 
 
 def write_csv(table: LearningCurveTable, path: str | Path) -> Path:
-    """Write ``table.rows()`` as CSV (header: n, mean_test_error, ...); return the path."""
+    """Write ``table.rows()`` (per-size summary: n, mean_test_error, ...) as CSV; return the path."""
+    rows = table.rows()
+    return _write_dict_rows(rows, list(rows[0]) if rows else ["n"], path)
+
+
+#: Columns of :func:`write_runs_csv`: ``n`` and ``test_error`` first, as ``badminima fit`` reads them.
+RUN_CSV_COLUMNS = ("n", "test_error", "reached_zero", "seed", "train_error", "epochs", "n_test",
+                   "wall_s", "experiment", "config_hash")
+
+
+def write_runs_csv(path: str | Path, db_path: str | Path, experiment: str | None = None) -> Path:
+    """Write the runs of one experiment's latest config as CSV, one row per run; return the path.
+
+    The columns are :data:`RUN_CSV_COLUMNS` (``reached_zero`` as 1/0). ``badminima fit`` and
+    :func:`badminima.fitting.read_curve_csv` read the file and, as with the database, keep
+    only the runs that reached zero training error. Same selection as
+    :func:`learning_curve_table`.
+    """
+    rows = [{c: int(r[c]) if c == "reached_zero" else r[c] for c in RUN_CSV_COLUMNS}
+            for r in _select_runs(db_path, experiment)]
+    return _write_dict_rows(rows, list(RUN_CSV_COLUMNS), path)
+
+
+def _write_dict_rows(rows: list[dict], fields: list[str], path: str | Path) -> Path:
     import csv
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    rows = table.rows()
     with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]) if rows else ["n"])
+        writer = csv.DictWriter(handle, fieldnames=fields)
         writer.writeheader()
         writer.writerows(rows)
     return path

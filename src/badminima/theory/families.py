@@ -90,12 +90,14 @@ class ShiftedBeta(Density):
             return super()._u_log_z(n, r)
         return log_beta_ratio(self.a, self.b, n)
 
-    def _u_mean_var(self, n, r):
+    def _u_mean_std(self, n, r):
         if r != 1.0:
-            return super()._u_mean_var(n, r)
+            return super()._u_mean_std(n, r)
         a, bn = self.a, self.b + n
         total = a + bn
-        return a / total, a * bn / (total * total * (total + 1.0))
+        # sqrt(a bn / (total^2 (total + 1))) in log space: finite for n up to 1e308
+        log_var = np.log(a) + np.log(bn) - 2.0 * np.log(total) - np.log1p(total)
+        return a / total, np.exp(0.5 * log_var)
 
     def _u_log_cdf_sf(self, t0, n, r):
         if r != 1.0:

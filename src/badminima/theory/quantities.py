@@ -33,7 +33,8 @@ def log_acceptance(density: Density, n):
     """
     _check_density(density, "log_acceptance")
     n = check_sample_sizes("n", n, "log_acceptance")
-    return density._log_z(n, 1.0)[()]
+    # Z_0 = E_D[1] = 1 for every (normalized) density: exactly 0, not quadrature's 1e-15
+    return np.where(n == 0, 0.0, density._log_z(n, 1.0))[()]
 
 
 def learning_curve(density: Density, n):
@@ -56,11 +57,12 @@ def error_std(density: Density, n):
     Notes
     -----
     ``Var_n = Z_{n+2}/Z_n - (Z_{n+1}/Z_n)^2`` in exact arithmetic; computed as the central
-    second moment of Q_n so that it does not cancel.
+    second moment of Q_n so that it does not cancel, and in units of the mean (closed forms:
+    in log space) so that the std of n = 1e300 (about 1e-300) does not underflow to 0.
     """
     _check_density(density, "error_std")
     n = check_sample_sizes("n", n, "error_std")
-    return np.sqrt(np.maximum(density._mean_var(n, 1.0)[1], 0.0))[()]
+    return density._mean_std(n, 1.0)[1][()]
 
 
 def posterior(density: Density, n) -> Density:
