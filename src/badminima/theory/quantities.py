@@ -89,8 +89,18 @@ def bad_fraction(density: Density, eps0, n):
     ``B_n(eps0) = int_{eps0}^1 Q_n(eps) d eps`` (docs/science.md §2), computed as the upper tail
     of Q_n in log space (``1 - I_{eps0}(a, b + n)`` for Beta). Broadcasts ``eps0`` with ``n``.
     """
-    _check_density(density, "bad_fraction")
-    eps0 = check_unit_interval("eps0", eps0, "bad_fraction")
-    n = check_sample_sizes("n", n, "bad_fraction")
+    return np.exp(log_bad_fraction(density, eps0, n, owner="bad_fraction"))
+
+
+def log_bad_fraction(density: Density, eps0, n, owner: str = "log_bad_fraction"):
+    """``log B_n(eps0)``, finite where ``B_n`` itself underflows (n = 1e6 and beyond).
+
+    Notes
+    -----
+    The log upper tail of Q_n that :func:`bad_fraction` exponentiates (docs/science.md §2).
+    """
+    _check_density(density, owner)
+    eps0 = check_unit_interval("eps0", eps0, owner)
+    n = check_sample_sizes("n", n, owner)
     eps0, n = np.broadcast_arrays(eps0, n)
-    return np.exp(density._log_cdf_sf(eps0, n, 1.0)[1])[()]
+    return density._log_cdf_sf(eps0, n, 1.0)[1][()]
