@@ -84,7 +84,7 @@ def _bad(argv, capsys, match):
 
 @pytest.mark.parametrize("text, match", [
     ("n,test_error\n", "no data rows"),
-    ("n,test_error\n10,0.5\n10,0.4\n", "1 distinct n (10); fitting needs at least 3"),
+    ("n,test_error\n10,0.5\n10,0.4\n", "at least two distinct n"),
     ("n,test_error\n10,0.5\n100,nan\n1000,0.1\n", "NaN"),
     ("n,err\n10,0.5\n", "missing test_error"),
 ])

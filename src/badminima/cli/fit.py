@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from badminima.cli.figures import save_figure
+from badminima.cli.output_paths import check_figure_path
 from badminima.errors import DataError, FitError, InvalidParameterError
 
 _DEFAULT_BOOTSTRAP = 20
@@ -72,10 +73,7 @@ def load_source(path: Path, experiment: str | None = None):
     """Per-run ``(n, test_error)`` from a results database or a CSV file (both read-only)."""
     from badminima.experiments.store import SQLITE_MAGIC
 
-    if path.is_dir():
-        raise DataError(f"{path} is a directory (expected a results database or a CSV file).")
-    if not path.is_file():
-        raise DataError(f"{path}: no such file (expected a results database or a CSV).")
+    check_source_path(path)
     with path.open("rb") as handle:
         is_db = handle.read(len(SQLITE_MAGIC)) == SQLITE_MAGIC
     if is_db:
@@ -88,13 +86,21 @@ def load_source(path: Path, experiment: str | None = None):
     return read_curve_csv(path)
 
 
+def check_source_path(path: Path) -> None:
+    """A missing SOURCE or a folder raises :class:`DataError` (cheap: run before any import)."""
+    if path.is_dir():
+        raise DataError(f"{path} is a directory (expected a results database or a CSV file).")
+    if not path.is_file():
+        raise DataError(f"{path}: no such file (expected a results database or a CSV).")
+
+
 def load_checked_source(args, models) -> tuple:
     """:func:`load_source`, then one message when no model in ``models`` can be fitted to
     that few distinct sizes, and a warning when the curve grows with n."""
     from badminima.fitting import MODELS
-    from badminima.fitting.data import increasing_trend
+    from badminima.fitting.data import increasing_trend, validate_runs
 
-    n, errors = load_source(args.source, args.experiment)
+    n, errors = validate_runs(*load_source(args.source, args.experiment))
     sizes = sorted(set(float(x) for x in n))
     needed = min(_NONPARAMETRIC_SIZES if name == "nonparametric" else
                  MODELS[name].n_params if name in MODELS else 0 for name in models)
@@ -127,6 +133,9 @@ def _parse_models(text: str) -> tuple[tuple[str, ...], bool]:
 
 
 def _run_fit(args) -> int:
+    check_source_path(args.source)
+    if args.plot is not None:
+        check_figure_path(args.plot)  # before the fits, so a bad path costs nothing
     from badminima.fitting import compare_models
     models, strict = _parse_models(args.models)
     n, errors = load_checked_source(args, models)
