@@ -107,7 +107,8 @@ def mnist_folder(folder: Path, truncate: bool = False) -> Path:
     return folder
 
 
-FOREIGN_RUNS = "CREATE TABLE runs (id INTEGER PRIMARY KEY, n INTEGER, score REAL); INSERT INTO runs VALUES (1, 5, 0.1);"
+FOREIGN_RUNS_EMPTY = "CREATE TABLE runs (id INTEGER PRIMARY KEY, n INTEGER, score REAL);"
+FOREIGN_RUNS = FOREIGN_RUNS_EMPTY + "INSERT INTO runs VALUES (1, 5, 0.1);"
 OTHER_APP = "CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT); INSERT INTO notes VALUES (1, 'keep me');"
 GIBBS_BAD_TYPE = 'name = "g"\nseed = "zero"\n'
 TOML_SYNTAX = 'name = "x"\n[train\nlr = 0.1\n'
@@ -121,6 +122,8 @@ CASES = {
     "results-random-bytes": (lambda t: ["results", write(t / "r.db", RANDOM_BYTES)], "not an SQLite file"),
     "results-foreign-runs-schema": (lambda t: ["results", write_foreign_db(t / "f.db", FOREIGN_RUNS)],
                                     "lacks the columns experiment, config_hash"),
+    "results-empty-foreign-runs": (lambda t: ["results", write_foreign_db(t / "e.db", FOREIGN_RUNS_EMPTY)],
+                                   "lacks the columns experiment"),
     "results-other-program-db": (lambda t: ["results", write_foreign_db(t / "o.db", OTHER_APP)],
                                  "no table 'runs'"),
     "results-no-runs": (lambda t: ["results", write_results_db(t / "n.db", runs=False)], "has no runs"),
@@ -149,6 +152,8 @@ CASES = {
     "fit-random-bytes": (lambda t: ["fit", write(t / "r.db", RANDOM_BYTES)], "not a UTF-8 text CSV"),
     "fit-foreign-runs-schema": (lambda t: ["fit", write_foreign_db(t / "f.db", FOREIGN_RUNS)],
                                 "lacks the columns"),
+    "fit-empty-foreign-runs": (lambda t: ["fit", write_foreign_db(t / "e.db", FOREIGN_RUNS_EMPTY)],
+                               "lacks the columns experiment"),
     "fit-other-program-db": (lambda t: ["fit", write_foreign_db(t / "o.db", OTHER_APP)], "no table 'runs'"),
     "fit-directory": (lambda t: ["fit", (t / "d").mkdir() or t / "d"], "is a directory"),
     "fit-missing": (lambda t: ["fit", t / "nope.csv"], "no such file"),
