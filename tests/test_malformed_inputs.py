@@ -79,6 +79,11 @@ def write_foreign_db(path: Path, sql: str) -> Path:
     return path
 
 
+def make_dir(path: Path) -> Path:
+    path.mkdir(parents=True)
+    return path
+
+
 def write(path: Path, content) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     (path.write_bytes if isinstance(content, bytes) else path.write_text)(content)
@@ -120,44 +125,28 @@ CASES = {
     # --- results databases given to `results`
     "results-empty-file": (lambda t: ["results", write(t / "empty.db", b"")], "is empty (0 bytes)"),
     "results-random-bytes": (lambda t: ["results", write(t / "r.db", RANDOM_BYTES)], "not an SQLite file"),
-    "results-foreign-runs-schema": (lambda t: ["results", write_foreign_db(t / "f.db", FOREIGN_RUNS)],
-                                    "lacks the columns experiment, config_hash"),
-    "results-empty-foreign-runs": (lambda t: ["results", write_foreign_db(t / "e.db", FOREIGN_RUNS_EMPTY)],
-                                   "lacks the columns experiment"),
-    "results-other-program-db": (lambda t: ["results", write_foreign_db(t / "o.db", OTHER_APP)],
-                                 "no table 'runs'"),
     "results-no-runs": (lambda t: ["results", write_results_db(t / "n.db", runs=False)], "has no runs"),
     "results-truncated-sqlite": (lambda t: ["results", write(t / "t.db", b"SQLite format 3\x00" + RANDOM_BYTES[:200])],
                                  "not a badminima results database"),
-    "results-directory": (lambda t: ["results", (t / "d.db").mkdir() or t / "d.db"], "is a directory"),
     "results-missing": (lambda t: ["results", t / "missing.db"], "does not exist"),
-    "results-two-experiments": (lambda t: ["results", write_results_db(t / "two.db", ("a", "b"))],
-                                "choose one with --experiment NAME"),
     "results-unknown-experiment": (lambda t: ["results", write_results_db(t / "r.db"), "--experiment", "zzz"],
                                    "no runs of experiment 'zzz'"),
     "results-rollback-foreign-schema": (lambda t: ["results", write_foreign_db(
         t / "f2.db", "PRAGMA journal_mode=DELETE;" + FOREIGN_RUNS)], "lacks the columns"),
     # --- output paths of `results`
     "results-csv-directory": (lambda t: ["results", write_results_db(t / "r.db"), "--csv",
-                                         (t / "out").mkdir() or t / "out"], "--csv"),
+                                         make_dir(t / "out")], "--csv"),
     "results-csv-under-a-file": (lambda t: ["results", write_results_db(t / "r.db"), "--csv",
                                             write(t / "afile", "x") / "c.csv"], "is a file, not a folder"),
     "results-plot-directory": (lambda t: ["results", write_results_db(t / "r.db"), "--plot",
-                                          (t / "figs").mkdir() or t / "figs"], "is a directory"),
+                                          make_dir(t / "figs")], "is a directory"),
     "results-plot-unknown-format-writes-no-csv": (lambda t: ["results", write_results_db(t / "r.db"),
                                                              "--csv", t / "c.csv", "--plot", t / "f.xyz"],
                                                   "unknown figure format '.xyz'"),
     # --- databases and CSVs given to `fit` / `plan`
     "fit-empty-file": (lambda t: ["fit", write(t / "empty.db", b"")], "header must name the columns"),
     "fit-random-bytes": (lambda t: ["fit", write(t / "r.db", RANDOM_BYTES)], "not a UTF-8 text CSV"),
-    "fit-foreign-runs-schema": (lambda t: ["fit", write_foreign_db(t / "f.db", FOREIGN_RUNS)],
-                                "lacks the columns"),
-    "fit-empty-foreign-runs": (lambda t: ["fit", write_foreign_db(t / "e.db", FOREIGN_RUNS_EMPTY)],
-                               "lacks the columns experiment"),
-    "fit-other-program-db": (lambda t: ["fit", write_foreign_db(t / "o.db", OTHER_APP)], "no table 'runs'"),
-    "fit-directory": (lambda t: ["fit", (t / "d").mkdir() or t / "d"], "is a directory"),
     "fit-missing": (lambda t: ["fit", t / "nope.csv"], "no such file"),
-    "fit-two-experiments": (lambda t: ["fit", write_results_db(t / "two.db", ("a", "b"))], "--experiment NAME"),
     "fit-csv-missing-column": (lambda t: ["fit", write(t / "c.csv", "n,error\n10,0.5\n")], "missing test_error"),
     "fit-csv-not-a-number": (lambda t: ["fit", write(t / "c.csv", "n,test_error\n10,abc\n")],
                              "line 2: column test_error must be a number"),
@@ -181,12 +170,12 @@ CASES = {
     "fit-experiment-with-csv": (lambda t: ["fit", write(t / "c.csv", per_run_csv()), "--experiment", "x"],
                                 "--experiment applies to a results database"),
     "fit-plot-directory": (lambda t: ["fit", write(t / "c.csv", per_run_csv()), "--plot",
-                                      (t / "figs").mkdir() or t / "figs"], "is a directory"),
+                                      make_dir(t / "figs")], "is a directory"),
     "plan-target-out-of-range": (lambda t: ["plan", write(t / "c.csv", per_run_csv()), "--target-error", "1.5"],
                                  "target"),
     # --- theory
     "theory-plot-directory": (lambda t: ["theory", "--density", "beta:a=2,b=30", "--n", "0,10", "--plot",
-                                         (t / "figs").mkdir() or t / "figs"], "is a directory"),
+                                         make_dir(t / "figs")], "is a directory"),
     "theory-plot-unknown-format": (lambda t: ["theory", "--density", "beta:a=2,b=30", "--n", "10",
                                               "--plot", t / "f.xyz"], "unknown figure format"),
     "theory-plot-under-a-file": (lambda t: ["theory", "--density", "beta:a=2,b=30", "--n", "10",
@@ -209,15 +198,27 @@ CASES = {
     # --- data folders
     "data-mnist-missing-folder": (lambda t: ["data", "info", "mnist", "--data-dir", t / "nowhere"],
                                   "nowhere does not exist"),
-    "data-mnist-empty-folder": (lambda t: ["data", "info", "mnist", "--data-dir", (t / "m").mkdir() or t / "m"],
+    "data-mnist-empty-folder": (lambda t: ["data", "info", "mnist", "--data-dir", make_dir(t / "m")],
                                 "no IDX file in"),
     "data-mnist-truncated-file": (lambda t: ["data", "info", "mnist", "--data-dir", mnist_folder(t / "m", True)],
                                   "train-images-idx3-ubyte"),
-    "data-cifar-empty-folder": (lambda t: ["data", "info", "cifar10", "--data-dir", (t / "c").mkdir() or t / "c"],
+    "data-cifar-empty-folder": (lambda t: ["data", "info", "cifar10", "--data-dir", make_dir(t / "c")],
                                 "nothing usable"),
     "data-cifar-random-archive": (lambda t: ["data", "info", "cifar10", "--data-dir",
                                              write(t / "c.tar.gz", RANDOM_BYTES)], "c.tar.gz"),
 }
+
+#: Databases (and a folder) that both readers, ``results`` and ``fit``, must refuse the same way.
+READER_INPUTS = {
+    "foreign-runs-schema": (lambda t: write_foreign_db(t / "f.db", FOREIGN_RUNS),
+                            "lacks the columns experiment, config_hash"),
+    "empty-foreign-runs": (lambda t: write_foreign_db(t / "e.db", FOREIGN_RUNS_EMPTY), "lacks the columns experiment"),
+    "other-program-db": (lambda t: write_foreign_db(t / "o.db", OTHER_APP), "no table 'runs'"),
+    "directory": (lambda t: make_dir(t / "d.db"), "is a directory"),
+    "two-experiments": (lambda t: write_results_db(t / "two.db", ("a", "b")), "choose one with --experiment NAME"),
+}
+CASES.update({f"{command}-{name}": (lambda t, make=make, command=command: [command, make(t)], fragment)
+              for command in ("results", "fit") for name, (make, fragment) in READER_INPUTS.items()})
 
 #: Words of a Python-level message that a CLI user should never see.
 PYTHON_SPEAK = ("Traceback", "np.float64", "download=True", "experiment=NAME", "data_dir (CLI")
