@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import math
 import sys
 from pathlib import Path
@@ -139,8 +140,13 @@ def _run_fit(args) -> int:
     from badminima.fitting import compare_models
     models, strict = _parse_models(args.models)
     n, errors = load_checked_source(args, models)
-    reports = compare_models(n, errors, models=models, fit_below=args.fit_below,
-                             strict=strict, **_fit_params(args))
+    compare_log = logging.getLogger("badminima.fitting.compare")
+    compare_log.addFilter(_shown_in_table)
+    try:
+        reports = compare_models(n, errors, models=models, fit_below=args.fit_below,
+                                 strict=strict, **_fit_params(args))
+    finally:
+        compare_log.removeFilter(_shown_in_table)
     fitted = [r for r in reports if r.estimator is not None]
     if not fitted:
         raise FitError("no model could be fitted: " +
@@ -152,6 +158,11 @@ def _run_fit(args) -> int:
     if args.plot is not None:
         _save_plot(reports, args.plot)
     return 0
+
+
+def _shown_in_table(record: logging.LogRecord) -> bool:
+    """Drop the "model ... not fitted" warnings: the table row (or the error) gives each reason."""
+    return "not fitted" not in record.getMessage()
 
 
 def _save_plot(reports, path: Path) -> None:
