@@ -20,7 +20,9 @@ Schema (table ``runs``; one row per run of a sweep, docs/science.md section 4, e
 Table ``experiments`` keeps the full config (JSON) of every ``(experiment, config_hash)``.
 The database runs in WAL mode and every run is committed on its own, so a sweep that is
 interrupted (Ctrl-C, ``kill -9``, power loss) keeps every finished run and resumes with the
-missing ``(n, seed)`` pairs.
+missing ``(n, seed)`` pairs. Only the sweep writes: every reader (:func:`read_runs` and what is
+built on it, hence ``badminima results`` and ``badminima fit``) opens the file read-only with
+:func:`open_read_only`, which creates nothing and never switches the journal mode.
 """
 
 from __future__ import annotations
