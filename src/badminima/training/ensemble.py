@@ -43,10 +43,11 @@ def _check_members(models: Sequence[nn.Module], settings: TrainSettings) -> None
 
 
 def _mlp_layers(model: nn.Module) -> list[str] | None:
-    """Names of the Linear layers of an ``nn.Sequential`` of Flatten, Linear and ReLU, else None."""
+    """Names of the Linear layers of an ``nn.Sequential`` of Flatten, Linear (with bias) and ReLU, else None."""
     if not isinstance(model, nn.Sequential) or not isinstance(model[0], nn.Flatten):
         return None
-    if not all(isinstance(m, (nn.Flatten, nn.Linear, nn.ReLU)) for m in model):
+    if not all(isinstance(m, (nn.Flatten, nn.ReLU)) or (isinstance(m, nn.Linear) and m.bias is not None)
+               for m in model):
         return None
     if not all(isinstance(m, nn.Linear) == (i % 2 == 1) for i, m in enumerate(model)):
         return None  # Flatten, then Linear and ReLU alternating, Linear last
