@@ -63,3 +63,29 @@ def test_refuses_batchnorm_and_mismatches(data):
         train_ensemble_to_zero(mlps, xs, ys, xt, yt, TrainSettings(), seeds[:2])
     with pytest.raises(InvalidParameterError, match="augment"):
         train_ensemble_to_zero(mlps, xs, ys, xt, yt, TrainSettings(augment=True), seeds)
+
+
+def test_mlp_members_run_as_batched_matrix_products(data):
+    from badminima.training.ensemble import _mlp_layers, _Stacked
+    seeds, xs, ys, xt, yt = data
+    mlps = [build_model(ModelSpec(widths=(16, 8)), (1, 8, 8), 10, s) for s in seeds]
+    assert _mlp_layers(mlps[0]) == ["1", "3", "5"]
+    assert _mlp_layers(build_model(ModelSpec(arch="cnn", channels=(4,), hidden=8), (1, 8, 8), 10, 0)) is None
+    stacked = _Stacked.from_models(mlps)
+    with torch.no_grad():
+        own, shared = stacked.forward(xs[:, :5]), stacked.forward_shared(xt[:5])
+        for k, m in enumerate(mlps):
+            torch.testing.assert_close(own[k], m(xs[k, :5]))
+            torch.testing.assert_close(shared[k], m(xt[:5]))
+
+
+def test_cnn_members_match_sequential_training(data):
+    seeds, xs, ys, xt, yt = data
+    spec, settings = ModelSpec(arch="cnn", channels=(4,), hidden=16), TrainSettings(batch_size=32)
+    seeds, xs, ys = seeds[:2], xs[:2, :60], ys[:2, :60]
+    batched = train_ensemble_to_zero([build_model(spec, (1, 8, 8), 10, s) for s in seeds], xs, ys, xt, yt,
+                                     settings, seeds)
+    for k, s in enumerate(seeds):
+        alone = train_to_zero(build_model(spec, (1, 8, 8), 10, s), xs[k], ys[k], xt, yt, settings, seed=s)
+        assert batched[k].reached_zero and batched[k].epochs == alone.epochs
+        assert batched[k].test_error == pytest.approx(alone.test_error, abs=2 / len(yt))

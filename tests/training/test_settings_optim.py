@@ -42,6 +42,15 @@ def test_optimizers_are_built_with_settings():
     assert isinstance(make_optimizer(p, TrainSettings()), torch.optim.Adam)
 
 
+def test_optimizer_steps_are_fused_on_cpu_and_foreach_elsewhere():
+    cpu = [torch.zeros(2, requires_grad=True)]
+    assert make_optimizer(iter(cpu), TrainSettings()).defaults["fused"] is True
+    assert make_optimizer(cpu, TrainSettings(optimizer="sgd")).defaults["fused"] is True
+    meta = [torch.zeros(2, device="meta", requires_grad=True)]
+    adam = make_optimizer(meta, TrainSettings())
+    assert not adam.defaults["fused"] and adam.defaults["foreach"] is True
+
+
 def test_resolve_device():
     assert resolve_device("auto").type == ("cuda" if torch.cuda.is_available() else "cpu")
     assert resolve_device("cpu") == torch.device("cpu")

@@ -14,12 +14,12 @@ def count_errors(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size:
     """
     was_training = model.training
     model.eval()
-    wrong = 0
+    wrong = torch.zeros((), dtype=torch.long, device=y.device)
     for start in range(0, len(y), batch_size):
         logits = model(x[start:start + batch_size])
-        wrong += int((logits.argmax(dim=1) != y[start:start + batch_size]).sum())
+        wrong += (logits.argmax(dim=1) != y[start:start + batch_size]).sum()
     model.train(was_training)
-    return wrong
+    return int(wrong)  # one device-to-host copy per evaluation
 
 
 def error_rate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int = 4096) -> float:

@@ -60,9 +60,10 @@ class TrainResult:
     model: nn.Module | None = dataclasses.field(default=None, repr=False, compare=False)
 
 
-def _batches(n: int, batch_size: int, generator: torch.Generator):
-    """Index batches of one epoch: a random permutation cut in pieces (full batch for 0)."""
-    order = torch.randperm(n, generator=generator)
+def _batches(n: int, batch_size: int, generator: torch.Generator, device: torch.device):
+    """Index batches of one epoch: a random permutation (drawn on the CPU, moved to ``device`` in
+    one copy) cut in pieces (full batch for 0)."""
+    order = torch.randperm(n, generator=generator).to(device)
     size = n if batch_size == 0 else min(batch_size, n)
     return order.split(size)
 
@@ -103,8 +104,7 @@ def train_to_zero(model: nn.Module, x_train: torch.Tensor, y_train: torch.Tensor
     for epoch in range(settings.max_epochs):
         set_epoch_lr(optimizer, epoch, settings)
         model.train()
-        for idx in _batches(len(y_train), settings.batch_size, generator):
-            idx = idx.to(device)
+        for idx in _batches(len(y_train), settings.batch_size, generator, device):
             xb = x_train[idx]
             if settings.augment:
                 xb = crop_flip(xb, generator)
