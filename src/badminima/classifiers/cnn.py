@@ -85,17 +85,17 @@ class LeNet(FunctionSet):
             c_in = c_out
         return blocks, c_in * h * w
 
-    def _draw(self, K, input_shape, n_outputs, generator):
+    def _draw(self, K, input_shape, n_outputs, generator, device):
         blocks, flat = self._geometry(input_shape)
         params = {}
         for i, (c_in, c_out, _, _) in enumerate(blocks):
-            w, b = draw_layer(self.prior, K, c_out, (c_in, self.kernel, self.kernel), self.bias, generator)
+            w, b = draw_layer(self.prior, K, c_out, (c_in, self.kernel, self.kernel), self.bias, generator, device)
             params[f"C{i}"] = w
             if b is not None:
                 params[f"c{i}"] = b
         sizes = [flat, *self.hidden, n_outputs]
         for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:])):
-            w, b = draw_layer(self.prior, K, fan_out, (fan_in,), self.bias, generator)
+            w, b = draw_layer(self.prior, K, fan_out, (fan_in,), self.bias, generator, device)
             params[f"W{i}"] = w
             if b is not None:
                 params[f"b{i}"] = b

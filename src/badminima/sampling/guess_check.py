@@ -10,10 +10,19 @@ compact summaries, never the K x N correctness matrix:
 Classifier k is consistent with the first n points of ordering r iff :math:`p_{kr} \\ge n`,
 so one pass yields every training-set size :math:`0 \\le n \\le n_{max}` at once.
 
-Reproducibility and chunking: the K classifiers are drawn in chunks; chunk c draws from a
-generator seeded by ``SeedSequence(seed, spawn_key=(0, c))`` and the orderings come from
-``SeedSequence(seed, spawn_key=(1,))`` alone, so a chunk's summaries depend only on
-``(seed, c)`` and the merged result does not depend on how chunks are scheduled.
+Reproducibility and chunking: the K classifiers are drawn in chunks of groups; group g of
+chunk c draws from the parameter stream of ``SeedSequence(seed, spawn_key=(0, c, g))``
+(:mod:`badminima.classifiers.draws`), the chunk's uniform subsample from
+``SeedSequence(seed, spawn_key=(3, c))`` and the orderings from ``SeedSequence(seed, spawn_key=(1,))``
+alone, so a chunk's summaries depend only on ``(seed, c)`` and the merged result does not
+depend on how chunks are scheduled or how many threads draw.
+
+Survivors first (docs/science.md section 4, "Sampling far below acceptance 1e-6"): with
+``evaluate="survivors"`` a classifier's true error is computed only if it survives the first
+``n_min`` points of some ordering, or belongs to the chunk's uniform subsample; the others
+keep NaN. Every survivor at ``n >= n_min`` is evaluated, so those series are exactly those of
+``evaluate="all"``; series at ``n < n_min`` and the density D come from the subsample
+(:func:`badminima.sampling.guess_check_stats.measure_guess_check`).
 Each ordering is an independent uniform random permutation of the pool, truncated to
 ``n_max``: its first n points are an i.i.d. sample of size n from the data distribution
 (different orderings may share points when the pool is not much larger than ``R * n_max``).
@@ -29,8 +38,10 @@ import numpy as np
 import torch
 
 from badminima.classifiers import DEFAULT_MAX_BYTES, FunctionSet, Population
+from badminima.classifiers.draws import ParameterStream
+from badminima.classifiers.population import labels_from_outputs
 from badminima.errors import InvalidParameterError
-from badminima.validation import check_int
+from badminima.validation import check_choice, check_int
 
 
 @dataclass
@@ -77,18 +88,42 @@ class ChunkSummary:
     index: int
     test_errors: np.ndarray
     first_mistake: np.ndarray
+    subsample: np.ndarray | None = None
 
 
-def chunk_generator(seed: int, chunk: int) -> torch.Generator:
-    """CPU generator of chunk ``chunk``: seeded by ``SeedSequence(seed, spawn_key=(0, chunk))``."""
-    state = np.random.SeedSequence(seed, spawn_key=(0, chunk)).generate_state(2, np.uint32)
-    return torch.Generator().manual_seed(int(state[0]) << 31 ^ int(state[1]))
+#: Members per draw group: group g of chunk c draws from ``SeedSequence(seed, spawn_key=(0, c, g))``.
+GROUP = 256
+#: How each chunk chooses the classifiers whose true error it computes.
+EVALUATE = ("all", "survivors")
+#: How the members are drawn: the whole prior, or the exact Gaussian subspace of the first layer.
+SAMPLERS = ("direct", "subspace")
 
 
-def training_orderings(n_pool: int, n_max: int, R: int, seed: int) -> np.ndarray:
+def chunk_generator(seed: int, chunk: int, group: int = 0) -> ParameterStream:
+    """Parameter stream of draw group ``group`` of chunk ``chunk``: ``SeedSequence(seed, spawn_key=(0, chunk, group))``."""
+    return ParameterStream(np.random.SeedSequence(seed, spawn_key=(0, chunk, group)))
+
+
+def subsample_mask(seed: int, chunk: int, size: int, rate: float) -> np.ndarray:
+    """Bool ``(size,)``: the uniform random subsample of chunk ``chunk`` (each member with probability ``rate``).
+
+    Drawn from ``SeedSequence(seed, spawn_key=(3, chunk))``, independently of the members'
+    parameters, so the subsample's true errors are an i.i.d. sample of D (docs/science.md
+    section 4, "Sampling far below acceptance 1e-6").
+    """
+    if rate >= 1:
+        return np.ones(size, dtype=bool)
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(3, chunk))).random(size) < rate
+
+
+def training_orderings(n_pool: int, n_max: int, R: int, seed: int, labels=None) -> np.ndarray:
     """R independent random orderings of the pool, truncated to ``n_max``: int64 ``(R, n_max)``.
 
     Drawn from ``SeedSequence(seed, spawn_key=(1,))`` only (not from the chunk index).
+    With ``labels`` (the pool's labels) the orderings are *balanced*: they run in rounds of
+    C positions holding one point of each class in random order (each class's points in
+    a random order), so every prefix of length ``m C`` has m points per class (n/2 per class
+    for two classes and even n).
     """
     n_pool = check_int("n_pool", n_pool, "training_orderings", 1, None)
     n_max = check_int("n_max", n_max, "training_orderings", 1, None)
@@ -98,7 +133,22 @@ def training_orderings(n_pool: int, n_max: int, R: int, seed: int) -> np.ndarray
             f"The 'n_max' parameter of training_orderings must be at most the pool size {n_pool}. "
             f"Got {n_max} instead.")
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(1,)))
-    return np.stack([rng.permutation(n_pool)[:n_max] for _ in range(R)]).astype(np.int64)
+    if labels is None:
+        return np.stack([rng.permutation(n_pool)[:n_max] for _ in range(R)]).astype(np.int64)
+    return np.stack([_balanced_ordering(np.asarray(labels), n_max, rng) for _ in range(R)]).astype(np.int64)
+
+
+def _balanced_ordering(labels: np.ndarray, n_max: int, rng: np.random.Generator) -> np.ndarray:
+    classes = np.unique(labels)
+    rounds = -(-n_max // len(classes))
+    members = [np.flatnonzero(labels == c) for c in classes]
+    if min(len(m) for m in members) < rounds:
+        raise InvalidParameterError(
+            f"Balanced training sets of n_max = {n_max} points need {rounds} points of every class; "
+            f"the pool has only {min(len(m) for m in members)} of one class.")
+    picks = np.stack([rng.permutation(m)[:rounds] for m in members], axis=1)  # (rounds, C)
+    order = np.argsort(rng.random(picks.shape), axis=1)  # class order within each round
+    return np.take_along_axis(picks, order, axis=1).reshape(-1)[:n_max]
 
 
 def first_mistake_positions(correct: torch.Tensor, orderings: torch.Tensor) -> np.ndarray:
@@ -159,8 +209,14 @@ ERROR_SOURCES: dict[str, Callable] = {"test": _test_pool_errors, "exact-linear":
 
 def guess_check_chunk(function_set: FunctionSet, data: GuessCheckData, orderings: np.ndarray, *,
                       seed: int, chunk: int, size: int, n_classes: int, error: str = "test",
-                      max_bytes: int = DEFAULT_MAX_BYTES) -> ChunkSummary:
+                      max_bytes: int = DEFAULT_MAX_BYTES, evaluate: str = "all", n_min: int = 0,
+                      subsample: float = 1.0, sampler: str = "direct") -> ChunkSummary:
     """Draw chunk ``chunk`` (``size`` classifiers) and return its compact summaries.
+
+    The chunk is drawn and evaluated in groups of :data:`GROUP` members (group g from
+    :func:`chunk_generator` ``(seed, chunk, g)``): each group is classified on the pool points
+    the orderings reach, then its members that need a true error get one, while their
+    parameters are still in memory.
 
     Parameters
     ----------
@@ -171,31 +227,91 @@ def guess_check_chunk(function_set: FunctionSet, data: GuessCheckData, orderings
     orderings : numpy.ndarray, shape ``(R, n_max)``
         From :func:`training_orderings`.
     seed, chunk : int
-        The chunk's classifiers come from :func:`chunk_generator` ``(seed, chunk)``.
+        Fix the chunk's classifiers and subsample.
     size : int
         Number of classifiers in this chunk.
     n_classes : int
     error : {"test", "exact-linear"}
         Key of :data:`ERROR_SOURCES`.
     max_bytes : int
-        Bound on the transient memory of the batched forward; the chunk's correctness
-        matrix on the pool adds ``size * n_pool`` bytes.
+        Bound on the transient memory of the batched forward.
+    evaluate : {"all", "survivors"}
+        ``all``: every member's true error. ``survivors``: only members that survive the first
+        ``n_min`` points of at least one ordering, plus the uniform subsample
+        (:func:`subsample_mask` at rate ``subsample``); the others get NaN.
+    n_min : int
+        Survival threshold of ``evaluate="survivors"``.
+    subsample : float
+        Rate of the uniform subsample in (0, 1] (``evaluate="all"`` uses 1).
+    sampler : {"direct", "subspace"}
+        ``subspace``: draw the first layer's pre-activations on the pool points exactly
+        (:class:`badminima.sampling.subspace.GaussianSubspace`), full weights only for the
+        members needing a true error; needs a Gaussian-prior MLP.
     """
-    if error not in ERROR_SOURCES:
-        raise InvalidParameterError(
-            f"The 'error' parameter of guess_check_chunk must be one of "
-            f"{', '.join(map(repr, ERROR_SOURCES))}. Got {error!r} instead.")
+    check_choice("error", error, "guess_check_chunk", ERROR_SOURCES)
+    check_choice("evaluate", evaluate, "guess_check_chunk", EVALUATE)
+    check_choice("sampler", sampler, "guess_check_chunk", SAMPLERS)
     device = data.x_pool.device
-    population = function_set.sample(size, tuple(data.x_pool.shape[1:]), n_classes,
-                                     chunk_generator(seed, chunk), device)
     used = torch.as_tensor(np.unique(orderings), device=device)
     # Only the pool points some ordering reaches are evaluated; re-index orderings into them.
     remap = torch.empty(data.x_pool.shape[0], dtype=torch.int64, device=device)
     remap[used] = torch.arange(len(used), device=device)
-    correct = population.correct(data.x_pool[used], data.y_pool[used], max_bytes)
-    positions = first_mistake_positions(correct, remap[torch.as_tensor(orderings, device=device)])
-    errors = np.asarray(ERROR_SOURCES[error](population, data, max_bytes), dtype=np.float64)
-    return ChunkSummary(chunk, errors, positions)
+    local = remap[torch.as_tensor(orderings, device=device)]
+    x_used, y_used = data.x_pool[used], data.y_pool[used]
+    in_subsample = subsample_mask(seed, chunk, size, 1.0 if evaluate == "all" else subsample)
+    group = _SubspaceGroups(function_set, x_used, y_used, n_classes) if sampler == "subspace" else None
+    errors = np.full(size, np.nan)
+    positions = np.empty((size, orderings.shape[0]), dtype=np.int32)
+    input_shape = tuple(data.x_pool.shape[1:])
+    for g, k0 in enumerate(range(0, size, GROUP)):
+        k1 = min(size, k0 + GROUP)
+        stream = chunk_generator(seed, chunk, g)
+        if group is None:
+            population = function_set.sample(k1 - k0, input_shape, n_classes, stream, device)
+            correct = population.correct(x_used, y_used, max_bytes)
+        else:
+            correct = group.correct(k1 - k0, stream)
+        positions[k0:k1] = first_mistake_positions(correct, local)
+        need = in_subsample[k0:k1] | (positions[k0:k1] >= n_min).any(axis=1)
+        if need.any():
+            chosen = population.select(torch.as_tensor(need, device=device)) if group is None else group.complete(need)
+            errors[k0:k1][need] = ERROR_SOURCES[error](chosen, data, max_bytes)
+    return ChunkSummary(chunk, errors, positions, in_subsample)
+
+
+class _SubspaceGroups:
+    """One chunk's groups drawn by exact subspace sampling (keeps the last group for :meth:`complete`)."""
+
+    def __init__(self, function_set, x_used, y_used, n_classes):
+        from badminima.sampling.subspace import GaussianSubspace, subspace_applies
+        x = function_set.prepare_inputs(x_used, x_used.device)
+        if not subspace_applies(function_set, x.shape[0], x.shape[1]):
+            raise InvalidParameterError(
+                "The 'sampler' parameter 'subspace' needs an MLP or perceptron with a Gaussian prior "
+                f"and fewer pool points than inputs per unit. Got {function_set!r} on {x.shape[0]} points "
+                f"of dimension {x.shape[1]}.")
+        self.function_set, self.n_classes = function_set, n_classes
+        self.input_shape = tuple(x_used.shape[1:])
+        self.subspace = GaussianSubspace.for_function_set(function_set, x)
+        self.target = y_used if n_classes > 2 else y_used.to(torch.bool).to(torch.int64)
+
+    def correct(self, K: int, stream) -> torch.Tensor:
+        fs = self.function_set
+        n_outputs = 1 if self.n_classes == 2 else self.n_classes
+        units = fs.widths[0] if fs.widths else n_outputs
+        self.stream = stream
+        self.h = self.subspace.preactivations(K, units, stream)
+        self.rest = fs._draw(K, self.input_shape, n_outputs, stream, self.h.device, skip_first=True)
+        with torch.inference_mode():
+            labels = labels_from_outputs(fs.forward_hidden(self.rest, self.h.clone()))
+        return labels == self.target[None, :]
+
+    def complete(self, need: np.ndarray) -> Population:
+        index = torch.as_tensor(need, device=self.h.device)
+        weight, bias = self.subspace.complete(self.h[index], self.stream)
+        params = {"W0": weight, **({"b0": bias} if bias is not None else {}),
+                  **{name: p[index] for name, p in self.rest.items()}}
+        return Population(self.function_set, params, self.input_shape, self.n_classes)
 
 
 def chunk_sizes(K: int, chunk_size: int) -> list[int]:
@@ -207,8 +323,19 @@ def chunk_sizes(K: int, chunk_size: int) -> list[int]:
 
 def merge_chunks(chunks) -> tuple[np.ndarray, np.ndarray]:
     """Concatenate chunk summaries by chunk index: ``(test_errors (K,), first_mistake (K, R))``."""
+    ordered = _ordered(chunks)
+    return (np.concatenate([c.test_errors for c in ordered]),
+            np.concatenate([c.first_mistake for c in ordered], axis=0))
+
+
+def merge_subsample(chunks) -> np.ndarray:
+    """The chunks' uniform-subsample masks concatenated by chunk index (all True where a chunk has none)."""
+    return np.concatenate([c.subsample if c.subsample is not None else np.ones(len(c.test_errors), dtype=bool)
+                           for c in _ordered(chunks)])
+
+
+def _ordered(chunks) -> list:
     ordered = sorted(chunks, key=lambda c: c.index)
     if [c.index for c in ordered] != list(range(len(ordered))):
         raise InvalidParameterError("merge_chunks needs every chunk 0 .. C-1 exactly once.")
-    return (np.concatenate([c.test_errors for c in ordered]),
-            np.concatenate([c.first_mistake for c in ordered], axis=0))
+    return ordered
