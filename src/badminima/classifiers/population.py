@@ -24,7 +24,7 @@ from abc import ABC, abstractmethod
 import numpy as np
 import torch
 
-from badminima.classifiers.draws import as_parameter_stream
+from badminima.classifiers.draws import as_parameter_stream, run_in_threads
 from badminima.errors import InvalidParameterError
 
 #: Default bound on the transient memory of one forward block (bytes).
@@ -205,19 +205,23 @@ class Population:
         """Call ``consume(k0, k1, i0, i1, outputs)`` for every (members, inputs) block.
 
         Runs under :func:`torch.inference_mode`; ``consume`` writes into tensors allocated
-        outside it, so the results are ordinary tensors.
+        outside it, so the results are ordinary tensors. Blocks of members run in parallel
+        Python threads on CPU (:func:`badminima.classifiers.draws.run_in_threads`), so
+        ``consume`` must only write the members ``k0:k1`` it is given.
         """
         xt = self._inputs(x)
         n = xt.shape[0]
         k_block, n_block = self._blocks(n, max_bytes)
         forward = self.function_set.forward
-        with torch.inference_mode():
-            for k0 in range(0, self.K, k_block):
-                k1 = min(k0 + k_block, self.K)
-                params = {name: p[k0:k1] for name, p in self.params.items()}
+
+        def member_block(k0: int) -> None:
+            k1 = min(k0 + k_block, self.K)
+            params = {name: p[k0:k1] for name, p in self.params.items()}
+            with torch.inference_mode():
                 for i0 in range(0, n, n_block):
                     i1 = min(i0 + n_block, n)
                     consume(k0, k1, i0, i1, forward(params, xt[i0:i1]))
+        run_in_threads(member_block, range(0, self.K, k_block), self.device)
 
     def _labels(self, y) -> torch.Tensor:
         yt = y if torch.is_tensor(y) else torch.as_tensor(np.asarray(y))

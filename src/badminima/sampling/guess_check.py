@@ -38,7 +38,7 @@ import numpy as np
 import torch
 
 from badminima.classifiers import DEFAULT_MAX_BYTES, FunctionSet, Population
-from badminima.classifiers.draws import ParameterStream
+from badminima.classifiers.draws import ParameterStream, run_in_threads
 from badminima.classifiers.population import labels_from_outputs
 from badminima.errors import InvalidParameterError
 from badminima.validation import check_choice, check_int
@@ -259,28 +259,41 @@ def guess_check_chunk(function_set: FunctionSet, data: GuessCheckData, orderings
     local = remap[torch.as_tensor(orderings, device=device)]
     x_used, y_used = data.x_pool[used], data.y_pool[used]
     in_subsample = subsample_mask(seed, chunk, size, 1.0 if evaluate == "all" else subsample)
-    group = _SubspaceGroups(function_set, x_used, y_used, n_classes) if sampler == "subspace" else None
+    if sampler == "subspace":
+        draw = _SubspaceDraw(function_set, x_used, y_used, n_classes)
+    else:
+        draw = _DirectDraw(function_set, x_used, y_used, n_classes, tuple(data.x_pool.shape[1:]), max_bytes)
     errors = np.full(size, np.nan)
     positions = np.empty((size, orderings.shape[0]), dtype=np.int32)
-    input_shape = tuple(data.x_pool.shape[1:])
-    for g, k0 in enumerate(range(0, size, GROUP)):
-        k1 = min(size, k0 + GROUP)
-        stream = chunk_generator(seed, chunk, g)
-        if group is None:
-            population = function_set.sample(k1 - k0, input_shape, n_classes, stream, device)
-            correct = population.correct(x_used, y_used, max_bytes)
-        else:
-            correct = group.correct(k1 - k0, stream)
+
+    def run_group(g: int) -> None:
+        k0, k1 = g * GROUP, min(size, (g + 1) * GROUP)
+        state, correct = draw.accept(k1 - k0, chunk_generator(seed, chunk, g))
         positions[k0:k1] = first_mistake_positions(correct, local)
         need = in_subsample[k0:k1] | (positions[k0:k1] >= n_min).any(axis=1)
         if need.any():
-            chosen = population.select(torch.as_tensor(need, device=device)) if group is None else group.complete(need)
-            errors[k0:k1][need] = ERROR_SOURCES[error](chosen, data, max_bytes)
+            errors[k0:k1][need] = ERROR_SOURCES[error](draw.complete(state, need), data, max_bytes)
+    run_in_threads(run_group, range(-(-size // GROUP)), device)
     return ChunkSummary(chunk, errors, positions, in_subsample)
 
 
-class _SubspaceGroups:
-    """One chunk's groups drawn by exact subspace sampling (keeps the last group for :meth:`complete`)."""
+class _DirectDraw:
+    """Groups drawn from the whole prior; the accept step classifies the used pool points."""
+
+    def __init__(self, function_set, x_used, y_used, n_classes, input_shape, max_bytes):
+        self.function_set, self.x_used, self.y_used = function_set, x_used, y_used
+        self.n_classes, self.input_shape, self.max_bytes = n_classes, input_shape, max_bytes
+
+    def accept(self, K: int, stream):
+        population = self.function_set.sample(K, self.input_shape, self.n_classes, stream, self.x_used.device)
+        return population, population.correct(self.x_used, self.y_used, self.max_bytes)
+
+    def complete(self, population: Population, need: np.ndarray) -> Population:
+        return population.select(torch.as_tensor(need, device=population.device))
+
+
+class _SubspaceDraw:
+    """Groups drawn by exact subspace sampling of a Gaussian first layer (:mod:`badminima.sampling.subspace`)."""
 
     def __init__(self, function_set, x_used, y_used, n_classes):
         from badminima.sampling.subspace import GaussianSubspace, subspace_applies
@@ -293,24 +306,23 @@ class _SubspaceGroups:
         self.function_set, self.n_classes = function_set, n_classes
         self.input_shape = tuple(x_used.shape[1:])
         self.subspace = GaussianSubspace.for_function_set(function_set, x)
-        self.target = y_used if n_classes > 2 else y_used.to(torch.bool).to(torch.int64)
+        self.target = y_used.to(torch.bool).to(torch.int64) if n_classes == 2 else y_used
 
-    def correct(self, K: int, stream) -> torch.Tensor:
+    def accept(self, K: int, stream):
         fs = self.function_set
         n_outputs = 1 if self.n_classes == 2 else self.n_classes
-        units = fs.widths[0] if fs.widths else n_outputs
-        self.stream = stream
-        self.h = self.subspace.preactivations(K, units, stream)
-        self.rest = fs._draw(K, self.input_shape, n_outputs, stream, self.h.device, skip_first=True)
+        h = self.subspace.preactivations(K, fs.widths[0] if fs.widths else n_outputs, stream)
+        rest = fs._draw(K, self.input_shape, n_outputs, stream, h.device, skip_first=True)
         with torch.inference_mode():
-            labels = labels_from_outputs(fs.forward_hidden(self.rest, self.h.clone()))
-        return labels == self.target[None, :]
+            labels = labels_from_outputs(fs.forward_hidden(rest, h.clone()))
+        return (h, rest, stream), labels == self.target[None, :]
 
-    def complete(self, need: np.ndarray) -> Population:
-        index = torch.as_tensor(need, device=self.h.device)
-        weight, bias = self.subspace.complete(self.h[index], self.stream)
+    def complete(self, state, need: np.ndarray) -> Population:
+        h, rest, stream = state
+        index = torch.as_tensor(need, device=h.device)
+        weight, bias = self.subspace.complete(h[index], stream)
         params = {"W0": weight, **({"b0": bias} if bias is not None else {}),
-                  **{name: p[index] for name, p in self.rest.items()}}
+                  **{name: p[index] for name, p in rest.items()}}
         return Population(self.function_set, params, self.input_shape, self.n_classes)
 
 
