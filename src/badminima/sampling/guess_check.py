@@ -277,6 +277,31 @@ def guess_check_chunk(function_set: FunctionSet, data: GuessCheckData, orderings
     return ChunkSummary(chunk, errors, positions, in_subsample)
 
 
+def accept_step(function_set: FunctionSet, x, y, M: int, seed: int, n_classes: int = 2,
+                sampler: str = "direct") -> np.ndarray:
+    """The accept step alone: draw M classifiers, classify the n training points, keep the consistent ones.
+
+    Groups of :data:`GROUP` members (group g from :func:`chunk_generator` ``(seed, 0, g)``) run
+    in parallel threads (:func:`badminima.classifiers.draws.run_in_threads`). Returns a bool
+    array (M,): member m fits every point of ``(x, y)``.
+    """
+    check_choice("sampler", sampler, "accept_step", SAMPLERS)
+    M = check_int("M", M, "accept_step", 1, None)
+    x = torch.as_tensor(np.asarray(x) if not torch.is_tensor(x) else x).to(torch.float32)
+    y = torch.as_tensor(np.asarray(y) if not torch.is_tensor(y) else y).to(device=x.device, dtype=torch.int64)
+    if sampler == "subspace":
+        draw = _SubspaceDraw(function_set, x, y, n_classes)
+    else:
+        draw = _DirectDraw(function_set, x, y, n_classes, tuple(x.shape[1:]), DEFAULT_MAX_BYTES)
+    fits = np.empty(M, dtype=bool)
+
+    def run_group(g: int) -> None:
+        k0, k1 = g * GROUP, min(M, (g + 1) * GROUP)
+        fits[k0:k1] = draw.accept(k1 - k0, chunk_generator(seed, 0, g))[1].all(dim=1).cpu().numpy()
+    run_in_threads(run_group, range(-(-M // GROUP)), x.device)
+    return fits
+
+
 class _DirectDraw:
     """Groups drawn from the whole prior; the accept step classifies the used pool points."""
 

@@ -74,8 +74,9 @@ class GaussianSubspace:
         root = np.sqrt(np.where(values > tol, values, 0.0))
         self.factor_ = torch.as_tensor(vectors * root, dtype=torch.float32, device=x.device)
         self.a_ = torch.as_tensor(a, dtype=torch.float64, device=x.device)
-        self.pinv_ = torch.as_tensor(np.linalg.pinv(a, rcond=tol / max(values.max(initial=1.0), 1e-300)),
-                                     dtype=torch.float64, device=x.device)
+        inverse = np.where(values > tol, 1.0 / np.where(values > tol, values, 1.0), 0.0)
+        # A^+ = A^T (A A^T)^+ from the same eigen-decomposition (no SVD of the P x (d+1) matrix)
+        self.pinv_ = torch.as_tensor(a.T @ (vectors * inverse) @ vectors.T, dtype=torch.float64, device=x.device)
 
     @classmethod
     def for_function_set(cls, function_set, x: torch.Tensor) -> GaussianSubspace:
