@@ -278,16 +278,17 @@ def guess_check_chunk(function_set: FunctionSet, data: GuessCheckData, orderings
 
 
 def accept_step(function_set: FunctionSet, x, y, M: int, seed: int, n_classes: int = 2,
-                sampler: str = "direct") -> np.ndarray:
+                sampler: str = "direct", device="cpu") -> np.ndarray:
     """The accept step alone: draw M classifiers, classify the n training points, keep the consistent ones.
 
     Groups of :data:`GROUP` members (group g from :func:`chunk_generator` ``(seed, 0, g)``) run
-    in parallel threads (:func:`badminima.classifiers.draws.run_in_threads`). Returns a bool
-    array (M,): member m fits every point of ``(x, y)``.
+    in parallel threads (:func:`badminima.classifiers.draws.run_in_threads`; in order on
+    CUDA, where ``device`` puts the draws and the arithmetic). Returns a bool array (M,):
+    member m fits every point of ``(x, y)``.
     """
     check_choice("sampler", sampler, "accept_step", SAMPLERS)
     M = check_int("M", M, "accept_step", 1, None)
-    x = torch.as_tensor(np.asarray(x) if not torch.is_tensor(x) else x).to(torch.float32)
+    x = torch.as_tensor(np.asarray(x) if not torch.is_tensor(x) else x).to(device=device, dtype=torch.float32)
     y = torch.as_tensor(np.asarray(y) if not torch.is_tensor(y) else y).to(device=x.device, dtype=torch.int64)
     if sampler == "subspace":
         draw = _SubspaceDraw(function_set, x, y, n_classes)
