@@ -122,3 +122,15 @@ def test_accept_step_matches_the_groups_drawn_directly():
     pop = fs.sample(GROUP, (5,), 2, chunk_generator(7, 0, 0))
     np.testing.assert_array_equal(fits[:GROUP], pop.correct(x, y).all(dim=1).numpy())
     assert fits.shape == (GROUP + 10,)
+
+
+def test_two_stage_pool_evaluation_gives_exact_first_mistakes(small_task):
+    from badminima.sampling.guess_check import first_mistake_positions
+    ds, data = small_task
+    orderings = training_orderings(400, 10, 5, seed=2)
+    fs = MLP((8,), prior="pytorch")
+    got = guess_check_chunk(fs, data, orderings, seed=1, chunk=0, size=GROUP, n_classes=2).first_mistake
+    pop = fs.sample(GROUP, (30,), 2, chunk_generator(1, 0, 0))
+    expected = first_mistake_positions(pop.correct(ds.x_train, ds.y_train), torch.as_tensor(orderings))
+    np.testing.assert_array_equal(got, expected)
+    assert (expected > 4).any() and (expected < 4).any()

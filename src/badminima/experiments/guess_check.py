@@ -256,14 +256,14 @@ def run_guess_check(config: GuessCheckConfig, executor: str = "local", workers: 
             "sampling_seconds": sampled - started, "K_per_minute": config.sampling.K / max(sampled - started, 1e-9) * 60}
     result = GuessCheckResult(config, errors, positions, measured, predicted, info=info, subsample=subsample)
     if config.sgd.enabled:
-        result.sgd = compare_with_sgd(config, ds, errors, positions, device)
+        result.sgd = compare_with_sgd(config, ds, errors, positions, device, subsample)
     info["total_seconds"] = time.perf_counter() - started
     logger.info("guess & check: K=%d in %.1f s (%.0f K/min)", config.sampling.K, sampled - started, info["K_per_minute"])
     return result
 
 
 def compare_with_sgd(config: GuessCheckConfig, ds, errors: np.ndarray, positions: np.ndarray,
-                     device: str) -> dict:
+                     device: str, subsample: np.ndarray | None = None) -> dict:
     """Guess & Check survivors vs SGD solutions of the same architecture and prior.
 
     For each size n of ``[sgd] n`` and each of the first ``[sgd] training_sets`` orderings r,
@@ -275,19 +275,26 @@ def compare_with_sgd(config: GuessCheckConfig, ds, errors: np.ndarray, positions
     survivors of the same training sets: summaries and the two-sample Kolmogorov-Smirnov
     statistic (docs/science.md section 4, experiment 4).
 
+    In a survivors-first run the survivors of ``n`` below ``n_min`` are taken from the uniform
+    ``subsample`` only (a uniform sample of them); from ``n_min`` on, all survivors.
+
     Returns the comparison of the last size listed, plus ``by_n`` (size -> comparison) when
     ``[sgd] n`` lists several.
     """
     sizes = config.sgd.sizes()
     orderings = config_orderings(config, ds)
-    by_n = {str(n): _compare_at(config, ds, errors, positions, device, orderings, n) for n in sizes}
+    evaluated = np.isfinite(errors).all() or subsample is None
+    n_min = 0 if evaluated else config.sampling.survival_threshold()
+    pool = np.ones(len(errors), dtype=bool) if evaluated else subsample
+    by_n = {str(n): _compare_at(config, ds, errors, positions, device, orderings, n,
+                                pool if n < n_min else np.ones(len(errors), dtype=bool)) for n in sizes}
     out = dict(by_n[str(sizes[-1])])
     if len(sizes) > 1:
         out["by_n"] = by_n
     return out
 
 
-def _compare_at(config, ds, errors, positions, device, orderings, n: int) -> dict:
+def _compare_at(config, ds, errors, positions, device, orderings, n: int, candidates: np.ndarray) -> dict:
     from scipy import stats
 
     from badminima.training.population_sgd import train_population_sgd
@@ -305,7 +312,7 @@ def _compare_at(config, ds, errors, positions, device, orderings, n: int) -> dic
         steps.append(run.steps[run.converged])
         if trained.K:
             sgd_errors.append(trained.error_rates(ds.x_test, ds.y_test))
-        gc_errors.append(errors[positions[:, r] >= n])
+        gc_errors.append(errors[(positions[:, r] >= n) & candidates])
     sgd_all = np.concatenate(sgd_errors) if sgd_errors else np.empty(0)
     gc_all = np.concatenate(gc_errors)
     out = {"n": n, "training_sets": sgd.training_sets, "members": sgd.members,

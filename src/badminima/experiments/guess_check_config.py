@@ -182,10 +182,7 @@ class GuessCheckConfig:
                     f"[theory] key 'hist_n' holds {value}, above [sampling] n_max = {n_max}")
         if self.sgd.enabled and max(self.sgd.sizes()) > n_max:
             raise InvalidParameterError(f"[sgd] key 'n' = {self.sgd.n} is above [sampling] n_max = {n_max}")
-        if self.sgd.enabled and self.sampling.survivors_first() and min(self.sgd.sizes()) < self.sampling.survival_threshold():
-            raise InvalidParameterError(
-                f"[sgd] key 'n' = {self.sgd.n} is below [sampling] n_min = {self.sampling.survival_threshold()}: "
-                f"survivors of fewer points have no true error in a survivors-first run")
+
         if self.sgd.enabled and self.sgd.training_sets > self.sampling.R:
             raise InvalidParameterError(
                 f"[sgd] key 'training_sets' = {self.sgd.training_sets} is above [sampling] R = {self.sampling.R}")

@@ -93,6 +93,8 @@ class ChunkSummary:
 
 #: Members per draw group: group g of chunk c draws from ``SeedSequence(seed, spawn_key=(0, c, g))``.
 GROUP = 256
+#: Positions classified for every member before the rest of the pool (see ``_DirectDraw.accept``).
+FIRST_STAGE = 4
 #: How each chunk chooses the classifiers whose true error it computes.
 EVALUATE = ("all", "survivors")
 #: How the members are drawn: the whole prior, or the exact Gaussian subspace of the first layer.
@@ -268,7 +270,7 @@ def guess_check_chunk(function_set: FunctionSet, data: GuessCheckData, orderings
 
     def run_group(g: int) -> None:
         k0, k1 = g * GROUP, min(size, (g + 1) * GROUP)
-        state, correct = draw.accept(k1 - k0, chunk_generator(seed, chunk, g))
+        state, correct = draw.accept(k1 - k0, chunk_generator(seed, chunk, g), local)
         positions[k0:k1] = first_mistake_positions(correct, local)
         need = in_subsample[k0:k1] | (positions[k0:k1] >= n_min).any(axis=1)
         if need.any():
@@ -310,9 +312,29 @@ class _DirectDraw:
         self.function_set, self.x_used, self.y_used = function_set, x_used, y_used
         self.n_classes, self.input_shape, self.max_bytes = n_classes, input_shape, max_bytes
 
-    def accept(self, K: int, stream):
+    def accept(self, K: int, stream, local: torch.Tensor | None = None):
+        """Draw K members and classify the used points: ``(population, correct (K, P))``.
+
+        With the orderings ``local`` the points are taken in two stages: first those at
+        positions below :data:`FIRST_STAGE` of some ordering, then the rest only for the members
+        that fit the first stage of at least one ordering. Points a member was not classified
+        on are marked correct; they lie beyond its first mistake in every ordering, so its
+        first-mistake positions are exact.
+        """
         population = self.function_set.sample(K, self.input_shape, self.n_classes, stream, self.x_used.device)
-        return population, population.correct(self.x_used, self.y_used, self.max_bytes)
+        if local is None or local.shape[1] <= FIRST_STAGE:
+            return population, population.correct(self.x_used, self.y_used, self.max_bytes)
+        P = self.x_used.shape[0]
+        first = torch.unique(local[:, :FIRST_STAGE])
+        rest = torch.as_tensor(np.setdiff1d(np.arange(P), first.cpu().numpy()), device=first.device)
+        correct = torch.ones((K, P), dtype=torch.bool, device=first.device)
+        correct[:, first] = population.correct(self.x_used[first], self.y_used[first], self.max_bytes)
+        go_on = torch.stack([correct[:, local[r, :FIRST_STAGE]].all(dim=1) for r in range(local.shape[0])]).any(0)
+        if bool(go_on.any()) and len(rest):
+            index = torch.nonzero(go_on)[:, 0]
+            correct[index[:, None], rest[None, :]] = population.select(index).correct(
+                self.x_used[rest], self.y_used[rest], self.max_bytes)
+        return population, correct
 
     def complete(self, population: Population, need: np.ndarray) -> Population:
         return population.select(torch.as_tensor(need, device=population.device))
@@ -334,7 +356,7 @@ class _SubspaceDraw:
         self.subspace = GaussianSubspace.for_function_set(function_set, x)
         self.target = y_used.to(torch.bool).to(torch.int64) if n_classes == 2 else y_used
 
-    def accept(self, K: int, stream):
+    def accept(self, K: int, stream, local: torch.Tensor | None = None):
         fs = self.function_set
         n_outputs = 1 if self.n_classes == 2 else self.n_classes
         h = self.subspace.preactivations(K, fs.widths[0] if fs.widths else n_outputs, stream)
