@@ -41,7 +41,7 @@ from badminima.classifiers import DEFAULT_MAX_BYTES, FunctionSet, Population
 from badminima.classifiers.draws import ParameterStream, run_in_threads
 from badminima.classifiers.population import labels_from_outputs
 from badminima.errors import InvalidParameterError
-from badminima.validation import check_choice, check_int
+from badminima.validation import check_choice, check_int, check_real
 
 
 @dataclass
@@ -253,6 +253,8 @@ def guess_check_chunk(function_set: FunctionSet, data: GuessCheckData, orderings
     check_choice("error", error, "guess_check_chunk", ERROR_SOURCES)
     check_choice("evaluate", evaluate, "guess_check_chunk", EVALUATE)
     check_choice("sampler", sampler, "guess_check_chunk", SAMPLERS)
+    n_min = check_int("n_min", n_min, "guess_check_chunk", 0, None)
+    subsample = check_real("subsample", subsample, "guess_check_chunk", 0, 1, "right")
     device = data.x_pool.device
     used = torch.as_tensor(np.unique(orderings), device=device)
     # Only the pool points some ordering reaches are evaluated; re-index orderings into them.
