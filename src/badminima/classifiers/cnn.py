@@ -128,7 +128,7 @@ class LeNet(FunctionSet):
                 side = (h.shape[2] - self.kernel + 1, h.shape[3] - self.kernel + 1)
                 h = (w.reshape(-1, w[0, 0].numel()) @ F.unfold(h, self.kernel)).unflatten(2, side)
                 if bias is not None:
-                    h = h + bias.reshape(1, -1, 1, 1)
+                    h.add_(bias.reshape(1, -1, 1, 1))  # h is a fresh GEMM output
             else:
                 h = F.conv2d(h, w.reshape(-1, *w.shape[2:]), None if bias is None else bias.reshape(-1), groups=K)
             h = act(_max_pool2(h))  # act is increasing, so pooling first gives the same values
