@@ -13,6 +13,7 @@ from badminima.experiments.guess_check_config import (
     GuessCheckConfig,
     ModelSection,
     SamplingSection,
+    SGDSection,
     TheorySection,
     load_guess_check_config,
 )
@@ -80,6 +81,23 @@ def test_outputs_hold_the_required_series(tmp_path):
     np.testing.assert_array_equal(saved["first_mistake"], result.first_mistake)
 
 
+def test_survivors_first_balanced_run_with_sgd_at_several_sizes(tmp_path):
+    import dataclasses
+    config = dataclasses.replace(
+        SMALL, sampling=SamplingSection(K=3000, chunk_size=1000, R=4, n_max=12, device="cpu", balanced=True,
+                                        evaluate="survivors", n_min=6, subsample=0.2),
+        sgd=SGDSection(enabled=True, n=(4, 8), training_sets=2, members=8, max_steps=300))
+    result = run_guess_check(config, executor="serial", progress=False)
+    assert result.info["evaluate"] == "survivors" and result.info["evaluated"] < 3000
+    assert np.isnan(result.test_errors).any() and result.subsample.mean() == pytest.approx(0.2, abs=0.03)
+    assert set(result.sgd["by_n"]) == {"4", "8"} and result.sgd["n"] == 8
+    assert np.isfinite(result.sgd["by_n"]["4"]["gc_test_errors"]).all()  # n < n_min: the subsample's survivors
+    paths = write_guess_check_outputs(result, tmp_path)
+    data = json.loads(paths["json"].read_text())
+    assert data["test_error_summary"]["count"] == int(result.subsample.sum())
+    assert np.array_equal(np.load(paths["npz"])["subsample"], result.subsample)
+
+
 def test_toml_config_cli_and_sgd(tmp_path, capsys):
     path = tmp_path / "tiny.toml"
     path.write_text(CONFIG_TEXT)
@@ -104,6 +122,8 @@ def test_toml_config_cli_and_sgd(tmp_path, capsys):
     ("[data]\noptions = { colour = 1 }", r"\[data\].*'options.colour'"),
     ("[theory]\neps0 = 1.5", r"'eps0' parameter of \[theory\]"),
     ("[theory]\nhist_n = [100]", r"hist_n.*above \[sampling\] n_max"),
+    ("[sampling]\nsubsample = 0", r"'subsample' parameter of \[sampling\]"),
+    ("[sampling]\nevaluate = 'some'", r"\[sampling\] key 'evaluate'"),
 ])
 def test_malformed_config_names_the_key(tmp_path, text, match):
     path = tmp_path / "bad.toml"
@@ -120,7 +140,8 @@ def test_cli_reports_bad_config_in_one_line(tmp_path, capsys):
     assert err.startswith("badminima guess-check: error:") and "'K'" in err and len(err.strip().splitlines()) == 1
 
 
-@pytest.mark.parametrize("name", ["gc-separable-mlp", "gc-perceptron", "gc-mnist-01", "gc-vs-sgd"])
+@pytest.mark.parametrize("name", ["gc-separable-mlp", "gc-perceptron", "gc-mnist-01", "gc-vs-sgd",
+                                  "gc-mnist-07-vs-sgd"])
 def test_shipped_configs_load(name):
     from pathlib import Path
     config = load_guess_check_config(Path(__file__).resolve().parents[2] / "configs" / f"{name}.toml")

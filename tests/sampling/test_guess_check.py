@@ -43,9 +43,10 @@ def test_orderings_and_chunk_seeds_are_reproducible():
     assert a.shape == (3, 10) and np.array_equal(a, training_orderings(100, 10, 3, seed=5))
     assert not np.array_equal(a, training_orderings(100, 10, 3, seed=6))
     assert all(len(set(row)) == 10 for row in a)
-    x = torch.rand(5, generator=chunk_generator(1, 3))
-    assert torch.equal(x, torch.rand(5, generator=chunk_generator(1, 3)))
-    assert not torch.equal(x, torch.rand(5, generator=chunk_generator(1, 4)))
+    x = chunk_generator(1, 3).uniform((5,), 0, 1)
+    assert torch.equal(x, chunk_generator(1, 3).uniform((5,), 0, 1))
+    assert not torch.equal(x, chunk_generator(1, 4).uniform((5,), 0, 1))
+    assert not torch.equal(x, chunk_generator(1, 3, group=1).uniform((5,), 0, 1))
     assert chunk_sizes(10, 4) == [4, 4, 2]
     with pytest.raises(InvalidParameterError, match="'n_max'"):
         training_orderings(5, 6, 1, 0)

@@ -3,10 +3,11 @@
 Architecture (per member): ``conv(k x k) -> act -> maxpool 2`` for each entry of
 ``channels`` (no padding), then dense hidden layers ``hidden`` and the output layer.
 
-Batched forward for K members: the first convolution shares its input, so all K filters
-banks run as one convolution with ``K * c1`` output channels; later convolutions are one
-grouped convolution (``groups=K``, member k's channels form group k); the dense layers
-are batched matmuls over K. Inputs are ``(N, H, W)`` (grayscale) or ``(N, H, W, C)``
+Batched forward for K members: the first convolution shares its input, so all K filter
+banks run as one GEMM on the unfolded input (``K * c1`` output channels); later
+convolutions are one grouped convolution (``groups=K``, member k's channels form group k);
+pooling comes before the (increasing) activation and uses two pairwise maxima; the dense
+layers are batched matmuls over K. Inputs are ``(N, H, W)`` (grayscale) or ``(N, H, W, C)``
 (NHWC, as :class:`badminima.data.Dataset` stores them).
 """
 
@@ -20,6 +21,17 @@ from badminima.classifiers.population import FunctionSet
 from badminima.classifiers.priors import PRIORS, draw_layer
 from badminima.errors import InvalidParameterError
 from badminima.validation import check_choice, check_int
+
+
+def _max_pool2(h: torch.Tensor) -> torch.Tensor:
+    """2x2 max-pooling with stride 2 (odd sides floored, like ``F.max_pool2d(h, 2)``).
+
+    Two pairwise maxima over strided views: several times faster on CPU than
+    ``F.max_pool2d`` for the many-channel, few-image tensors of a population.
+    """
+    H, W = h.shape[2] // 2 * 2, h.shape[3] // 2 * 2
+    rows = torch.maximum(h[:, :, 0:H:2, :W], h[:, :, 1:H:2, :W])
+    return torch.maximum(rows[..., 0::2], rows[..., 1::2])
 
 
 class LeNet(FunctionSet):
@@ -85,17 +97,17 @@ class LeNet(FunctionSet):
             c_in = c_out
         return blocks, c_in * h * w
 
-    def _draw(self, K, input_shape, n_outputs, generator):
+    def _draw(self, K, input_shape, n_outputs, generator, device):
         blocks, flat = self._geometry(input_shape)
         params = {}
         for i, (c_in, c_out, _, _) in enumerate(blocks):
-            w, b = draw_layer(self.prior, K, c_out, (c_in, self.kernel, self.kernel), self.bias, generator)
+            w, b = draw_layer(self.prior, K, c_out, (c_in, self.kernel, self.kernel), self.bias, generator, device)
             params[f"C{i}"] = w
             if b is not None:
                 params[f"c{i}"] = b
         sizes = [flat, *self.hidden, n_outputs]
         for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:])):
-            w, b = draw_layer(self.prior, K, fan_out, (fan_in,), self.bias, generator)
+            w, b = draw_layer(self.prior, K, fan_out, (fan_in,), self.bias, generator, device)
             params[f"W{i}"] = w
             if b is not None:
                 params[f"b{i}"] = b
@@ -112,9 +124,14 @@ class LeNet(FunctionSet):
         for i in range(len(self.channels)):
             w = params[f"C{i}"]
             bias = params.get(f"c{i}")
-            h = F.conv2d(h, w.reshape(-1, *w.shape[2:]), None if bias is None else bias.reshape(-1),
-                         groups=1 if i == 0 else K)
-            h = F.max_pool2d(act(h), 2)
+            if i == 0:  # shared input: one unfold, one batched GEMM for all K filter banks
+                side = (h.shape[2] - self.kernel + 1, h.shape[3] - self.kernel + 1)
+                h = (w.reshape(-1, w[0, 0].numel()) @ F.unfold(h, self.kernel)).unflatten(2, side)
+                if bias is not None:
+                    h.add_(bias.reshape(1, -1, 1, 1))  # h is a fresh GEMM output
+            else:
+                h = F.conv2d(h, w.reshape(-1, *w.shape[2:]), None if bias is None else bias.reshape(-1), groups=K)
+            h = act(_max_pool2(h))  # act is increasing, so pooling first gives the same values
         n = h.shape[0]
         h = h.reshape(n, K, -1).permute(1, 2, 0)  # (K, flat, N)
         for i in range(len(self.hidden) + 1):

@@ -14,7 +14,10 @@ with ``W_l`` of shape ``(K, fan_out, fan_in)`` (``nn.Linear``'s weight layout, K
 
 from __future__ import annotations
 
+import math
+
 import torch
+import torch.nn.functional as F
 
 from badminima.classifiers.population import FunctionSet
 from badminima.classifiers.priors import PRIORS, draw_layer
@@ -41,6 +44,9 @@ class MLP(FunctionSet):
     prior : str
         One of :data:`badminima.classifiers.priors.PRIORS` (``pytorch`` is ``nn.Linear``'s
         default initialization).
+    maxpool : int
+        For image inputs ``(H, W)`` or ``(H, W, C)``: max-pool them in ``maxpool x maxpool``
+        windows (stride ``maxpool``) before the first layer; 1 (default) feeds the raw pixels.
 
     Notes
     -----
@@ -48,15 +54,17 @@ class MLP(FunctionSet):
     """
 
     def __init__(self, widths=(32,), activation: str = "relu", bias: bool = True,
-                 prior: str = "pytorch"):
+                 prior: str = "pytorch", maxpool: int = 1):
         self.widths = widths
         self.activation = activation
         self.bias = bias
         self.prior = prior
+        self.maxpool = maxpool
 
     def __repr__(self) -> str:
+        pool = f", maxpool={self.maxpool}" if self.maxpool != 1 else ""
         return (f"MLP(widths={tuple(self.widths)}, activation={self.activation!r}, "
-                f"bias={self.bias}, prior={self.prior!r})")
+                f"bias={self.bias}, prior={self.prior!r}{pool})")
 
     def _validate(self) -> None:
         if isinstance(self.widths, (str, bytes)) or not hasattr(self.widths, "__iter__"):
@@ -67,38 +75,58 @@ class MLP(FunctionSet):
         check_choice("prior", self.prior, "MLP", PRIORS)
         if not isinstance(self.bias, bool):
             raise InvalidParameterError(f"The 'bias' parameter of MLP must be a bool. Got {self.bias!r} instead.")
+        self.maxpool = check_int("maxpool", self.maxpool, "MLP", 1, None)
+
+    def _pooled_shape(self, input_shape) -> tuple:
+        if self.maxpool == 1:
+            return tuple(input_shape)
+        if len(input_shape) not in (2, 3) or min(input_shape[:2]) < self.maxpool:
+            raise InvalidParameterError(
+                f"MLP with maxpool={self.maxpool} needs image inputs (H, W) or (H, W, C) of side >= "
+                f"{self.maxpool}. Got {tuple(input_shape)} instead.")
+        return (input_shape[0] // self.maxpool, input_shape[1] // self.maxpool, *input_shape[2:])
 
     def _sizes(self, input_shape, n_outputs):
-        d = 1
-        for s in input_shape:
-            d *= s
-        return [d, *self.widths, n_outputs]
+        return [math.prod(self._pooled_shape(input_shape)), *self.widths, n_outputs]
 
-    def _draw(self, K, input_shape, n_outputs, generator):
+    def _draw(self, K, input_shape, n_outputs, generator, device, skip_first: bool = False):
+        """Parameters of K members; ``skip_first`` leaves out the first layer (subspace sampling)."""
         params = {}
         sizes = self._sizes(input_shape, n_outputs)
         for layer, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:])):
-            w, b = draw_layer(self.prior, K, fan_out, (fan_in,), self.bias, generator)
+            if skip_first and layer == 0:
+                continue
+            w, b = draw_layer(self.prior, K, fan_out, (fan_in,), self.bias, generator, device)
             params[f"W{layer}"] = w
             if b is not None:
                 params[f"b{layer}"] = b
         return params
 
     def prepare_inputs(self, x, device):
-        xt = torch.as_tensor(x, device=device)
-        return xt.reshape(xt.shape[0], -1).to(torch.float32)
+        xt = torch.as_tensor(x, device=device).to(torch.float32)
+        if self.maxpool > 1:
+            self._pooled_shape(tuple(xt.shape[1:]))
+            images = xt[:, None] if xt.ndim == 3 else xt.permute(0, 3, 1, 2)
+            xt = F.max_pool2d(images, self.maxpool).permute(0, 2, 3, 1)  # NHWC order, C = 1 for grayscale
+        return xt.reshape(xt.shape[0], -1).contiguous()
 
     def forward(self, params, x):
-        act = ACTIVATIONS[self.activation][0]
-        n_layers = len(self.widths) + 1
         w0 = params["W0"]
         K, h0, d = w0.shape
         if "b0" in params:
             h = torch.addmm(params["b0"].reshape(K * h0, 1), w0.reshape(K * h0, d), x.T)
         else:
             h = w0.reshape(K * h0, d) @ x.T
-        h = h.reshape(K, h0, -1)
-        for layer in range(1, n_layers):
+        return self.forward_hidden(params, h.reshape(K, h0, -1))
+
+    def forward_hidden(self, params, h):
+        """Outputs ``(K, n_outputs, N)`` from the first layer's pre-activations ``h`` ``(K, width_1, N)``.
+
+        Only the parameters of layers 1, 2, ... are used (the exact subspace sampler of
+        :mod:`badminima.sampling.subspace` draws ``h`` without the first layer's weights).
+        """
+        act = ACTIVATIONS[self.activation][0]
+        for layer in range(1, len(self.widths) + 1):
             h = act(h) if torch.is_grad_enabled() else _ACT_INPLACE[self.activation](h)
             b = params.get(f"b{layer}")
             h = torch.bmm(params[f"W{layer}"], h) if b is None else torch.baddbmm(b[:, :, None], params[f"W{layer}"], h)
@@ -112,6 +140,8 @@ class MLP(FunctionSet):
     def module(self, params, input_shape):
         sizes = self._sizes(input_shape, params[f"W{len(self.widths)}"].shape[0])
         layers = [torch.nn.Flatten()]
+        if self.maxpool > 1:
+            layers = [_ChannelsFirst(), torch.nn.MaxPool2d(self.maxpool), _ChannelsLast(), torch.nn.Flatten()]
         for layer, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:])):
             lin = torch.nn.Linear(fan_in, fan_out, bias=self.bias)
             with torch.no_grad():
@@ -122,6 +152,20 @@ class MLP(FunctionSet):
             if layer < len(self.widths):
                 layers.append(ACTIVATIONS[self.activation][1]())
         return torch.nn.Sequential(*layers)
+
+
+class _ChannelsFirst(torch.nn.Module):
+    """``(N, H, W)`` -> ``(N, 1, H, W)``; ``(N, H, W, C)`` -> ``(N, C, H, W)``."""
+
+    def forward(self, x):
+        return x[:, None] if x.ndim == 3 else x.permute(0, 3, 1, 2)
+
+
+class _ChannelsLast(torch.nn.Module):
+    """``(N, C, H, W)`` -> ``(N, H, W, C)`` (the flattening order of :meth:`MLP.prepare_inputs`)."""
+
+    def forward(self, x):
+        return x.permute(0, 2, 3, 1)
 
 
 class Perceptron(MLP):

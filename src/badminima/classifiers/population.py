@@ -24,6 +24,7 @@ from abc import ABC, abstractmethod
 import numpy as np
 import torch
 
+from badminima.classifiers.draws import as_parameter_stream, run_in_threads
 from badminima.errors import InvalidParameterError
 
 #: Default bound on the transient memory of one forward block (bytes).
@@ -45,7 +46,7 @@ class FunctionSet(ABC):
     """
 
     @abstractmethod
-    def _draw(self, K: int, input_shape: tuple, n_outputs: int, generator) -> dict:
+    def _draw(self, K: int, input_shape: tuple, n_outputs: int, generator, device) -> dict:
         """Draw the parameters of K members: name -> tensor with leading K axis."""
 
     @abstractmethod
@@ -67,7 +68,7 @@ class FunctionSet(ABC):
     def _validate(self) -> None:
         """Check the stored hyper-parameters (raise InvalidParameterError)."""
 
-    def sample(self, K: int, input_shape, n_classes: int, generator: torch.Generator | None = None,
+    def sample(self, K: int, input_shape, n_classes: int, generator=None,
                device: str | torch.device = "cpu") -> Population:
         """Draw ``K`` classifiers from the prior.
 
@@ -80,19 +81,20 @@ class FunctionSet(ABC):
         n_classes : int
             Number of classes C >= 2. Two classes use one output unit (label ``f > 0``),
             more use C output units (label ``argmax``).
-        generator : torch.Generator, optional
-            CPU generator fixing the draw (a fresh unseeded one if omitted).
+        generator : ParameterStream, int, numpy.random.SeedSequence or torch.Generator, optional
+            Fixes the draw (:func:`badminima.classifiers.draws.as_parameter_stream`; fresh
+            entropy if omitted).
         device : str or torch.device
-            Where the parameters live.
+            Where the parameters are drawn and live (on CUDA they are drawn there).
         """
         from badminima.validation import check_int
         self._validate()
         K = check_int("K", K, type(self).__name__ + ".sample", 1, None)
         n_classes = check_int("n_classes", n_classes, type(self).__name__ + ".sample", 2, None)
         input_shape = tuple(int(s) for s in np.atleast_1d(input_shape))
-        generator = generator if generator is not None else torch.Generator()
+        stream = as_parameter_stream(generator)
         n_outputs = 1 if n_classes == 2 else n_classes
-        params = self._draw(K, input_shape, n_outputs, generator)
+        params = self._draw(K, input_shape, n_outputs, stream, torch.device(device))
         params = {name: p.to(device) for name, p in params.items()}
         return Population(self, params, input_shape, n_classes)
 
@@ -203,19 +205,23 @@ class Population:
         """Call ``consume(k0, k1, i0, i1, outputs)`` for every (members, inputs) block.
 
         Runs under :func:`torch.inference_mode`; ``consume`` writes into tensors allocated
-        outside it, so the results are ordinary tensors.
+        outside it, so the results are ordinary tensors. Blocks of members run in parallel
+        Python threads on CPU (:func:`badminima.classifiers.draws.run_in_threads`), so
+        ``consume`` must only write the members ``k0:k1`` it is given.
         """
         xt = self._inputs(x)
         n = xt.shape[0]
         k_block, n_block = self._blocks(n, max_bytes)
         forward = self.function_set.forward
-        with torch.inference_mode():
-            for k0 in range(0, self.K, k_block):
-                k1 = min(k0 + k_block, self.K)
-                params = {name: p[k0:k1] for name, p in self.params.items()}
+
+        def member_block(k0: int) -> None:
+            k1 = min(k0 + k_block, self.K)
+            params = {name: p[k0:k1] for name, p in self.params.items()}
+            with torch.inference_mode():
                 for i0 in range(0, n, n_block):
                     i1 = min(i0 + n_block, n)
                     consume(k0, k1, i0, i1, forward(params, xt[i0:i1]))
+        run_in_threads(member_block, range(0, self.K, k_block), self.device)
 
     def _labels(self, y) -> torch.Tensor:
         yt = y if torch.is_tensor(y) else torch.as_tensor(np.asarray(y))

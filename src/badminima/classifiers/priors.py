@@ -11,6 +11,7 @@ name        weights                                      biases
 pytorch     :math:`U(-1/\\sqrt m, 1/\\sqrt m)`             :math:`U(-1/\\sqrt m, 1/\\sqrt m)`
 he          :math:`N(0, 2/m)`                            :math:`N(0, 2/m)`
 lecun       :math:`N(0, 1/m)`                            :math:`N(0, 1/m)`
+normal      :math:`N(0, 1)`                              :math:`N(0, 1)`
 uniform     :math:`U(-\\sqrt{3/m}, \\sqrt{3/m})`           same as the weights
 sphere      each unit's (weights, bias) vector uniform on the unit sphere
 ==========  ===========================================  ===================================
@@ -23,47 +24,50 @@ normalizes each unit's incoming vector: for a bias-free perceptron every isotrop
 gives the same classifier (the sign is scale-invariant), uniform on the sphere, which is
 the spherical perceptron of docs/science.md section 2.
 
-Draws use a CPU :class:`torch.Generator` in float32, so a seed gives the same weights on
-every device.
+Draws come from a :class:`badminima.classifiers.draws.ParameterStream` (parallel PCG64
+blocks, float32): a seed gives the same weights for any number of threads; on CUDA they are
+drawn on the device (torch's Philox), reproducible there but different from the CPU values.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-
 import torch
 
+from badminima.classifiers.draws import ParameterStream, as_parameter_stream
 from badminima.validation import check_choice
 
 
-def _uniform(bound: float) -> Callable:
-    def draw(shape, generator):
-        return (torch.rand(shape, generator=generator, dtype=torch.float32) * 2.0 - 1.0) * bound
-    return draw
-
-
-def _normal(std: float) -> Callable:
-    def draw(shape, generator):
-        return torch.randn(shape, generator=generator, dtype=torch.float32) * std
-    return draw
-
-
-#: name -> (fan_in -> elementwise sampler); ``sphere`` is handled by normalization.
+#: name -> fan_in -> (kind, arguments) of the elementwise law; ``sphere`` is then normalized.
 _ELEMENTWISE = {
-    "pytorch": lambda m: _uniform(1.0 / math.sqrt(m)),
-    "he": lambda m: _normal(math.sqrt(2.0 / m)),
-    "lecun": lambda m: _normal(math.sqrt(1.0 / m)),
-    "uniform": lambda m: _uniform(math.sqrt(3.0 / m)),
-    "sphere": lambda m: _normal(1.0),
+    "pytorch": lambda m: ("uniform", 1.0 / math.sqrt(m)),
+    "he": lambda m: ("normal", math.sqrt(2.0 / m)),
+    "lecun": lambda m: ("normal", math.sqrt(1.0 / m)),
+    "normal": lambda m: ("normal", 1.0),
+    "uniform": lambda m: ("uniform", math.sqrt(3.0 / m)),
+    "sphere": lambda m: ("normal", 1.0),
 }
 
 #: Names of the available priors.
 PRIORS = tuple(_ELEMENTWISE)
+#: Priors whose weights and biases are i.i.d. centred Gaussians (exact subspace sampling applies).
+GAUSSIAN_PRIORS = ("he", "lecun", "normal")
+
+
+def prior_scale(prior: str, fan_in: int) -> tuple[str, float]:
+    """``(kind, scale)`` of a prior's elementwise law: ``("normal", std)`` or ``("uniform", bound)``."""
+    check_choice("prior", prior, "prior_scale", PRIORS)
+    return _ELEMENTWISE[prior](fan_in)
+
+
+def _sample(kind: str, scale: float, shape, stream: ParameterStream, device) -> torch.Tensor:
+    if kind == "uniform":
+        return stream.uniform(shape, -scale, scale, device)
+    return stream.normal(shape, scale, device)
 
 
 def draw_layer(prior: str, K: int, fan_out: int, receptive: tuple[int, ...], bias: bool,
-               generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor | None]:
+               generator, device="cpu") -> tuple[torch.Tensor, torch.Tensor | None]:
     """Draw the weights (and biases) of one layer for ``K`` classifiers.
 
     Parameters
@@ -79,8 +83,11 @@ def draw_layer(prior: str, K: int, fan_out: int, receptive: tuple[int, ...], bia
         the fan-in is its product.
     bias : bool
         Draw biases too.
-    generator : torch.Generator
-        CPU generator; weights are drawn before biases.
+    generator : ParameterStream, int, numpy.random.SeedSequence or torch.Generator
+        Source of the draws (:func:`badminima.classifiers.draws.as_parameter_stream`);
+        weights are drawn before biases.
+    device : str or torch.device
+        Where the values are drawn (CPU streams, or torch's Philox on CUDA).
 
     Returns
     -------
@@ -89,9 +96,10 @@ def draw_layer(prior: str, K: int, fan_out: int, receptive: tuple[int, ...], bia
     """
     check_choice("prior", prior, "draw_layer", PRIORS)
     fan_in = math.prod(receptive)
-    sampler = _ELEMENTWISE[prior](fan_in)
-    weight = sampler((K, fan_out, *receptive), generator)
-    b = sampler((K, fan_out), generator) if bias else None
+    kind, scale = _ELEMENTWISE[prior](fan_in)
+    stream = as_parameter_stream(generator)
+    weight = _sample(kind, scale, (K, fan_out, *receptive), stream, device)
+    b = _sample(kind, scale, (K, fan_out), stream, device) if bias else None
     if prior == "sphere":
         sq = weight.reshape(K, fan_out, -1).square().sum(-1)
         if b is not None:

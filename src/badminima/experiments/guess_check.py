@@ -32,6 +32,7 @@ from badminima.sampling.guess_check import (
     chunk_sizes,
     guess_check_chunk,
     merge_chunks,
+    merge_subsample,
     training_orderings,
 )
 from badminima.sampling.guess_check_stats import measure_guess_check
@@ -79,12 +80,39 @@ def chunk_tasks(config: GuessCheckConfig, device: str = "cpu") -> list[ChunkTask
 def run_chunk(task: ChunkTask):
     """Executor task: one chunk's summaries (module level, so it pickles)."""
     cfg = task.config
+    smp = cfg.sampling
     ds = load_guess_check_dataset(cfg.data)
     data = GuessCheckData.from_arrays(ds.x_train, ds.y_train, ds.x_test, ds.y_test, ds.teacher, task.device)
-    orderings = training_orderings(len(ds.y_train), cfg.sampling.n_max, cfg.sampling.R, cfg.sampling.seed)
-    return guess_check_chunk(cfg.model.function_set(), data, orderings, seed=cfg.sampling.seed,
-                             chunk=task.chunk, size=task.size, n_classes=ds.n_classes,
-                             error=cfg.sampling.error, max_bytes=cfg.sampling.max_mbytes * 2**20)
+    orderings = config_orderings(cfg, ds)
+    function_set = cfg.model.function_set()
+    return guess_check_chunk(function_set, data, orderings, seed=smp.seed, chunk=task.chunk, size=task.size,
+                             n_classes=ds.n_classes, error=smp.error, max_bytes=smp.max_mbytes * 2**20,
+                             **evaluation_options(cfg, function_set, ds, orderings))
+
+
+def config_orderings(config: GuessCheckConfig, ds) -> np.ndarray:
+    """The run's training orderings (balanced by class when ``[sampling] balanced``)."""
+    smp = config.sampling
+    return training_orderings(len(ds.y_train), smp.n_max, smp.R, smp.seed,
+                              labels=ds.y_train if smp.balanced else None)
+
+
+def evaluation_options(config: GuessCheckConfig, function_set, ds, orderings) -> dict:
+    """``evaluate``, ``n_min``, ``subsample`` and ``sampler`` of :func:`guess_check_chunk`, resolved.
+
+    ``sampler = "auto"`` is exact subspace sampling whenever it applies (a Gaussian-prior MLP
+    and fewer pool points than inputs per unit, :func:`badminima.sampling.subspace.subspace_applies`).
+    """
+    from badminima.sampling.subspace import subspace_applies
+    smp = config.sampling
+    sampler = smp.sampler
+    if sampler == "auto":
+        dim = function_set.prepare_inputs(ds.x_train[:1], "cpu").shape[1]
+        sampler = "subspace" if subspace_applies(function_set, len(np.unique(orderings)), dim) else "direct"
+    if smp.survivors_first():
+        return {"evaluate": "survivors", "n_min": smp.survival_threshold(), "subsample": smp.subsample,
+                "sampler": sampler}
+    return {"evaluate": "all", "n_min": 0, "subsample": 1.0, "sampler": sampler}
 
 
 @dataclass
@@ -95,7 +123,8 @@ class GuessCheckResult:
     ----------
     config : GuessCheckConfig
     test_errors : numpy.ndarray (K,)
-        True error (estimate) of every drawn classifier, in draw order.
+        True error (estimate) of every drawn classifier, in draw order (NaN for those a
+        survivors-first run did not evaluate).
     first_mistake : numpy.ndarray (K, R)
         First-mistake positions (``n_max`` when none).
     measured, predicted : dict of numpy.ndarray
@@ -104,6 +133,8 @@ class GuessCheckResult:
         Guess & Check vs SGD comparison (``[sgd] enabled``).
     info : dict
         Dataset, device, timings, K per minute.
+    subsample : numpy.ndarray of bool (K,) or None
+        The uniform subsample whose errors estimate D (every member unless survivors-first).
     """
 
     config: GuessCheckConfig
@@ -113,6 +144,7 @@ class GuessCheckResult:
     predicted: dict
     sgd: dict | None = None
     info: dict = field(default_factory=dict)
+    subsample: np.ndarray | None = None
 
     @property
     def n(self) -> np.ndarray:
@@ -131,7 +163,8 @@ class GuessCheckResult:
                 "version": __version__, "info": self.info}
         for key, value in {**self.measured, **self.predicted}.items():
             data[key] = _jsonable(value)
-        data["test_error_summary"] = _describe(self.test_errors)
+        sample = self.test_errors if self.subsample is None else self.test_errors[self.subsample]
+        data["test_error_summary"] = _describe(sample)
         if self.sgd is not None:
             data["sgd"] = {k: _jsonable(v) for k, v in self.sgd.items()}
         return data
@@ -200,64 +233,89 @@ def run_guess_check(config: GuessCheckConfig, executor: str = "local", workers: 
         for _, summary in _progress(pool.imap_unordered(run_chunk, tasks), len(tasks), progress):
             chunks.append(summary)
     errors, positions = merge_chunks(chunks)
+    subsample = merge_subsample(chunks)
     sampled = time.perf_counter()
     theory = config.theory
     edges = np.linspace(0.0, 1.0, theory.bins + 1)
-    measured = measure_guess_check(errors, positions, config.sampling.n_max, theory.eps0, edges, theory.confidence)
+    survivors_first = config.sampling.survivors_first()
+    measured = measure_guess_check(errors, positions, config.sampling.n_max, theory.eps0, edges, theory.confidence,
+                                   subsample=subsample if survivors_first else None,
+                                   n_min=config.sampling.survival_threshold() if survivors_first else 0)
     input_dim = int(np.prod(ds.x_train.shape[1:]))
-    density = make_density(theory.density, errors, input_dim)
+    sample_of_d = errors[subsample]  # a uniform sample of D (every member when all are evaluated)
+    density = make_density(theory.density, sample_of_d, input_dim)
     predicted = predict_guess_check(density, measured["n"], theory.eps0, edges)
     if theory.density != "empirical":  # the sampled-error density, for reference
-        empirical = predict_guess_check(make_density("empirical", errors, input_dim), measured["n"], theory.eps0,
-                                        edges)
+        empirical = predict_guess_check(make_density("empirical", sample_of_d, input_dim), measured["n"],
+                                        theory.eps0, edges)
         predicted.update({f"{k}_empirical": v for k, v in empirical.items()})
     info = {"dataset": repr(ds), "n_pool": int(len(ds.y_train)), "n_test": int(len(ds.y_test)),
             "input_dim": input_dim, "device": device, "executor": executor, "chunks": len(tasks),
+            "evaluated": int(np.isfinite(errors).sum()), "subsample_size": int(subsample.sum()),
+            **evaluation_options(config, config.model.function_set(), ds, config_orderings(config, ds)),
             "sampling_seconds": sampled - started, "K_per_minute": config.sampling.K / max(sampled - started, 1e-9) * 60}
-    result = GuessCheckResult(config, errors, positions, measured, predicted, info=info)
+    result = GuessCheckResult(config, errors, positions, measured, predicted, info=info, subsample=subsample)
     if config.sgd.enabled:
-        result.sgd = compare_with_sgd(config, ds, errors, positions, device)
+        result.sgd = compare_with_sgd(config, ds, errors, positions, device, subsample)
     info["total_seconds"] = time.perf_counter() - started
     logger.info("guess & check: K=%d in %.1f s (%.0f K/min)", config.sampling.K, sampled - started, info["K_per_minute"])
     return result
 
 
 def compare_with_sgd(config: GuessCheckConfig, ds, errors: np.ndarray, positions: np.ndarray,
-                     device: str) -> dict:
+                     device: str, subsample: np.ndarray | None = None) -> dict:
     """Guess & Check survivors vs SGD solutions of the same architecture and prior.
 
-    For each of the first ``[sgd] training_sets`` orderings r, the training set is its first
-    ``n`` points; ``members`` networks drawn from the prior (generator seeded by
+    For each size n of ``[sgd] n`` and each of the first ``[sgd] training_sets`` orderings r,
+    the training set is the first ``n`` points of ordering r (balanced by class when
+    ``[sampling] balanced``); ``members`` networks drawn from the prior (parameter stream
     ``SeedSequence(seed, spawn_key=(2, r))``) are trained with full-batch gradient descent
     to zero training error (:func:`badminima.training.population_sgd.train_population_sgd`).
     The test errors of the converged ones are compared with those of the Guess & Check
     survivors of the same training sets: summaries and the two-sample Kolmogorov-Smirnov
     statistic (docs/science.md section 4, experiment 4).
+
+    In a survivors-first run the survivors of ``n`` below ``n_min`` are taken from the uniform
+    ``subsample`` only (a uniform sample of them); from ``n_min`` on, all survivors.
+
+    Returns the comparison of the last size listed, plus ``by_n`` (size -> comparison) when
+    ``[sgd] n`` lists several.
     """
-    import torch
+    sizes = config.sgd.sizes()
+    orderings = config_orderings(config, ds)
+    evaluated = np.isfinite(errors).all() or subsample is None
+    n_min = 0 if evaluated else config.sampling.survival_threshold()
+    pool = np.ones(len(errors), dtype=bool) if evaluated else subsample
+    by_n = {str(n): _compare_at(config, ds, errors, positions, device, orderings, n,
+                                pool if n < n_min else np.ones(len(errors), dtype=bool)) for n in sizes}
+    out = dict(by_n[str(sizes[-1])])
+    if len(sizes) > 1:
+        out["by_n"] = by_n
+    return out
+
+
+def _compare_at(config, ds, errors, positions, device, orderings, n: int, candidates: np.ndarray) -> dict:
     from scipy import stats
 
     from badminima.training.population_sgd import train_population_sgd
 
     sgd, smp = config.sgd, config.sampling
-    orderings = training_orderings(len(ds.y_train), smp.n_max, smp.R, smp.seed)
     function_set = config.model.function_set()
     sgd_errors, gc_errors, converged, steps = [], [], 0, []
     for r in range(sgd.training_sets):
-        idx = orderings[r, :sgd.n]
-        generator = torch.Generator().manual_seed(
-            int(np.random.SeedSequence(smp.seed, spawn_key=(2, r)).generate_state(1, np.uint32)[0]))
-        population = function_set.sample(sgd.members, ds.x_train.shape[1:], ds.n_classes, generator, device)
+        idx = orderings[r, :n]
+        stream = np.random.SeedSequence(smp.seed, spawn_key=(2, r))
+        population = function_set.sample(sgd.members, ds.x_train.shape[1:], ds.n_classes, stream, device)
         run = train_population_sgd(population, ds.x_train[idx], ds.y_train[idx], sgd.lr, sgd.max_steps, sgd.loss)
-        trained = run.population.select(torch.as_tensor(run.converged, device=device))
+        trained = run.population.select(np.flatnonzero(run.converged))
         converged += int(run.converged.sum())
         steps.append(run.steps[run.converged])
         if trained.K:
             sgd_errors.append(trained.error_rates(ds.x_test, ds.y_test))
-        gc_errors.append(errors[positions[:, r] >= sgd.n])
+        gc_errors.append(errors[(positions[:, r] >= n) & candidates])
     sgd_all = np.concatenate(sgd_errors) if sgd_errors else np.empty(0)
     gc_all = np.concatenate(gc_errors)
-    out = {"n": sgd.n, "training_sets": sgd.training_sets, "members": sgd.members,
+    out = {"n": n, "training_sets": sgd.training_sets, "members": sgd.members,
            "converged": converged, "sgd_steps": _describe(np.concatenate(steps)),
            "sgd_test_errors": sgd_all, "gc_test_errors": gc_all,
            "sgd_summary": _describe(sgd_all), "gc_summary": _describe(gc_all)}
@@ -283,6 +341,7 @@ def write_guess_check_outputs(result: GuessCheckResult, out_dir: str | Path) -> 
         for row in zip(*series.values()):
             writer.writerow([repr(float(v)) if np.isfinite(v) else "" for v in row])
     dtype = np.int16 if result.config.sampling.n_max < 2**15 else np.int32
+    subsample = result.subsample if result.subsample is not None else np.ones(len(result.test_errors), dtype=bool)
     np.savez_compressed(paths["npz"], test_errors=result.test_errors,
-                        first_mistake=result.first_mistake.astype(dtype))
+                        first_mistake=result.first_mistake.astype(dtype), subsample=subsample)
     return paths

@@ -82,6 +82,11 @@ class SamplingSection:
     error: Literal["test", "exact-linear"] = "test"
     device: str = "auto"
     max_mbytes: int = 256
+    balanced: bool = False
+    evaluate: Literal["auto", "all", "survivors"] = "auto"
+    n_min: int | None = None
+    subsample: float = 0.05
+    sampler: Literal["auto", "direct", "subspace"] = "auto"
 
     def __post_init__(self):
         check_int("K", self.K, "[sampling]", 1, None)
@@ -90,10 +95,29 @@ class SamplingSection:
         check_int("n_max", self.n_max, "[sampling]", 1, None)
         check_int("seed", self.seed, "[sampling]", 0, None)
         check_int("max_mbytes", self.max_mbytes, "[sampling]", 1, None)
+        check_real("subsample", self.subsample, "[sampling]", 0, 1, "right")
+        if self.n_min is not None:
+            check_int("n_min", self.n_min, "[sampling]", 0, self.n_max)
         if not (self.device in ("auto", "cpu", "cuda") or self.device.startswith("cuda:")):
             raise InvalidParameterError(
                 f"The 'device' parameter of [sampling] must be 'auto', 'cpu', 'cuda' or 'cuda:N'. "
                 f"Got {self.device!r} instead.")
+
+
+    def survivors_first(self) -> bool:
+        """``evaluate`` resolved: ``auto`` is survivors-first for test-pool errors when the
+        uniform subsample holds at least :data:`MIN_SUBSAMPLE` classifiers (then it pays)."""
+        if self.evaluate == "auto":
+            return self.error == "test" and self.K * self.subsample >= MIN_SUBSAMPLE
+        return self.evaluate == "survivors"
+
+    def survival_threshold(self) -> int:
+        """``n_min`` (default ``n_max // 2``): every survivor of this many points gets a true error."""
+        return self.n_max // 2 if self.n_min is None else self.n_min
+
+
+#: Smallest uniform subsample (K * subsample) for which ``evaluate = "auto"`` goes survivors-first.
+MIN_SUBSAMPLE = 5000
 
 
 @dataclass(frozen=True)
@@ -119,7 +143,7 @@ class SGDSection:
     """Guess & Check vs SGD: train ``members`` networks per training set of size ``n``."""
 
     enabled: bool = False
-    n: int = 10
+    n: int | tuple[int, ...] = 10
     training_sets: int = 4
     members: int = 256
     lr: float = 0.5
@@ -127,11 +151,16 @@ class SGDSection:
     loss: Literal["logistic", "hinge"] = "logistic"
 
     def __post_init__(self):
-        check_int("n", self.n, "[sgd]", 1, None)
+        for value in self.sizes():
+            check_int("n", value, "[sgd]", 1, None)
         check_int("training_sets", self.training_sets, "[sgd]", 1, None)
         check_int("members", self.members, "[sgd]", 1, None)
         check_real("lr", self.lr, "[sgd]", 0, None, "neither")
         check_int("max_steps", self.max_steps, "[sgd]", 1, None)
+
+    def sizes(self) -> tuple:
+        """The training-set sizes compared (``n`` as a tuple)."""
+        return tuple(self.n) if isinstance(self.n, (list, tuple)) else (self.n,)
 
 
 @dataclass(frozen=True)
@@ -151,8 +180,9 @@ class GuessCheckConfig:
             if value > n_max:
                 raise InvalidParameterError(
                     f"[theory] key 'hist_n' holds {value}, above [sampling] n_max = {n_max}")
-        if self.sgd.enabled and self.sgd.n > n_max:
+        if self.sgd.enabled and max(self.sgd.sizes()) > n_max:
             raise InvalidParameterError(f"[sgd] key 'n' = {self.sgd.n} is above [sampling] n_max = {n_max}")
+
         if self.sgd.enabled and self.sgd.training_sets > self.sampling.R:
             raise InvalidParameterError(
                 f"[sgd] key 'training_sets' = {self.sgd.training_sets} is above [sampling] R = {self.sampling.R}")

@@ -91,8 +91,15 @@ def _across_sets(values: np.ndarray, has: np.ndarray, confidence: float):
     return mean, sd, mean - half, mean + half
 
 
+#: Series that use only the first-mistake positions (every member, whatever was evaluated).
+POSITION_SERIES = ("n", "survivors_per_set", "acceptance_measured", "acceptance_se", "acceptance_spread",
+                   "acceptance_ci_low", "acceptance_ci_high", "acceptance_ci_binomial_low",
+                   "acceptance_ci_binomial_high", "acceptance_effective_trials", "training_sets_with_survivors",
+                   "hist_bin_edges")
+
+
 def measure_guess_check(test_errors, first_mistake, n_max: int, eps0: float, bin_edges,
-                        confidence: float = 0.95) -> dict[str, np.ndarray]:
+                        confidence: float = 0.95, subsample=None, n_min: int = 0) -> dict[str, np.ndarray]:
     """All measured series of a Guess & Check run, aligned with ``n = 0 .. n_max``.
 
     Parameters
@@ -109,13 +116,32 @@ def measure_guess_check(test_errors, first_mistake, n_max: int, eps0: float, bin
     confidence : float
         Level of every interval.
 
+    subsample : bool array (K,), optional
+        Survivors-first runs: the uniform subsample whose errors are all known. Then
+        ``test_errors`` may be NaN outside it for members that fail the first ``n_min``
+        points of every ordering.
+    n_min : int
+        Every survivor of ``n >= n_min`` points has a known error.
+
     Returns
     -------
     dict of numpy.ndarray
         Series of length ``n_max + 1`` (histograms ``(n_max + 1, bins)``,
         ``survivors_per_set`` ``(R, n_max + 1)``); keys are listed in the module docstring
         and in docs/guess_check.md.
+
+    Notes
+    -----
+    Survivors first (docs/science.md section 4): the acceptance series use every member's
+    positions. The survivor series at ``n >= n_min`` use every survivor (all evaluated:
+    the same estimators as a full run); at ``n < n_min`` they are computed on the subsample
+    alone. Membership in the subsample is independent of the parameters, so its survivors
+    are a uniform random sample of all survivors and each estimator keeps its meaning
+    (ratio estimators over the subsample, with their intervals from the subsample's sets).
     """
+    if subsample is not None:
+        return _measure_survivors_first(test_errors, first_mistake, n_max, eps0, bin_edges, confidence,
+                                        np.asarray(subsample, dtype=bool), int(n_min))
     eps = np.asarray(test_errors, dtype=np.float64)
     pos = np.asarray(first_mistake)
     if pos.ndim != 2 or pos.shape[0] != eps.shape[0] or eps.ndim != 1 or len(eps) == 0:
@@ -174,6 +200,30 @@ def measure_guess_check(test_errors, first_mistake, n_max: int, eps0: float, bin
     out["covariance_bound_mean"] = _cs_bound(mean_r, counts, has)
     out.update(_histograms(eps, pos, edges, counts, has, n_max))
     return out
+
+
+def _measure_survivors_first(eps, pos, n_max, eps0, bin_edges, confidence, subsample, n_min) -> dict:
+    eps = np.asarray(eps, dtype=np.float64)
+    pos = np.asarray(pos)
+    if subsample.shape != eps.shape or not subsample.any():
+        raise InvalidParameterError(
+            f"The 'subsample' parameter of measure_guess_check must be a non-empty bool mask of shape {eps.shape}.")
+    known = np.isfinite(eps)
+    if not known[subsample].all() or not known[(pos >= n_min).any(axis=1)].all():
+        raise InvalidParameterError(
+            f"measure_guess_check needs the true error of every subsample member and every survivor of "
+            f"n_min = {n_min} points.")
+    full = measure_guess_check(np.where(known, eps, 0.0), pos, n_max, eps0, bin_edges, confidence)
+    sub = measure_guess_check(eps[subsample], pos[subsample], n_max, eps0, bin_edges, confidence)
+    low = min(max(n_min, 0), n_max + 1)
+    for key, value in full.items():
+        if key in POSITION_SERIES:
+            continue
+        axis = 1 if key == "survivors_per_set" else 0
+        index = (slice(None),) * axis + (slice(0, low),)
+        value[index] = sub[key][index]
+    full["subsample_size"] = np.asarray(int(subsample.sum()))
+    return full
 
 
 def _ratio_interval(sums: np.ndarray, counts: np.ndarray, ratio: np.ndarray, confidence: float):
