@@ -92,3 +92,18 @@ def check_choice(name: str, value, owner: str, choices) -> str:
             f"The {name!r} parameter of {owner} must be one of {', '.join(map(repr, choices))}. "
             f"Got {value!r} instead.")
     return value
+
+
+def check_device_name(value, owner: str, name: str = "device") -> str:
+    """Return ``value`` after checking it is ``auto``, ``cpu``, ``cuda`` or ``cuda:K``.
+
+    Only the form is checked (no torch import): whether CUDA is present is decided when the
+    device is resolved (:func:`badminima.classifiers.devices.resolve_device`).
+    """
+    ok = isinstance(value, str) and (value in ("auto", "cpu", "cuda") or (
+        value.startswith("cuda:") and value[5:].isdigit()))
+    if not ok:
+        raise InvalidParameterError(
+            f"The {name!r} parameter of {owner} must be 'auto', 'cpu', 'cuda' or 'cuda:K'. "
+            f"Got {value!r} instead.")
+    return value

@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from badminima import __version__
+from badminima.classifiers.devices import resolve_device
 from badminima.errors import InvalidParameterError
 from badminima.experiments.configfile import config_hash, config_to_dict
 from badminima.experiments.configs import as_config
@@ -50,16 +51,6 @@ def load_guess_check_dataset(section: DataSpec):
     """The (normalized) dataset of a config, cached per process (workers load it once)."""
     return load_normalized_dataset(section.dataset, section.data_dir, section.classes, section.seed,
                                    section.options)
-
-
-def resolve_device(name: str) -> str:
-    """``auto`` -> ``cuda`` when available, else ``cpu``."""
-    import torch
-    if name == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if name.startswith("cuda") and not torch.cuda.is_available():
-        raise InvalidParameterError(f"The 'device' parameter is {name!r} but CUDA is not available.")
-    return name
 
 
 @dataclass
@@ -193,7 +184,7 @@ def run_guess_check(config: GuessCheckConfig | str | Path, executor: str = "loca
         classifiers come from ``(seed, c)``; chunks merge by index).
     """
     config = as_config(config, GuessCheckConfig, "run_guess_check")
-    device = resolve_device(config.sampling.device)
+    device = str(resolve_device(config.sampling.device))
     started = time.perf_counter()
     ds = load_guess_check_dataset(config.data)
     if config.sampling.n_max > len(ds.y_train):

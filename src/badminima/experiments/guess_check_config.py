@@ -33,7 +33,7 @@ from typing import Any, ClassVar, Literal
 from badminima.classifiers import make_function_set
 from badminima.errors import InvalidParameterError
 from badminima.experiments.data_spec import DataSpec
-from badminima.validation import check_int, check_real
+from badminima.validation import check_device_name, check_int, check_real
 
 
 @dataclass(frozen=True)
@@ -98,10 +98,7 @@ class SamplingSection:
         check_int("n_max", self.n_max, "[sampling]", 1, None)
         check_int("seed", self.seed, "[sampling]", 0, None)
         check_int("max_mbytes", self.max_mbytes, "[sampling]", 1, None)
-        if not (self.device in ("auto", "cpu", "cuda") or self.device.startswith("cuda:")):
-            raise InvalidParameterError(
-                f"The 'device' parameter of [sampling] must be 'auto', 'cpu', 'cuda' or 'cuda:N'. "
-                f"Got {self.device!r} instead.")
+        check_device_name(self.device, "[sampling]")
 
 
 @dataclass(frozen=True)

@@ -41,7 +41,7 @@ from badminima.errors import InvalidParameterError
 from badminima.experiments.configfile import config_hash, config_to_dict, load_toml_config
 from badminima.experiments.data_spec import DataSpec
 from badminima.training import NetworkSpec, TrainSettings
-from badminima.validation import check_int
+from badminima.validation import check_device_name, check_int
 
 
 @dataclasses.dataclass(frozen=True)
@@ -59,6 +59,7 @@ class SweepSpec:
             raise InvalidParameterError("'sizes' is empty and 'include_full' is false: no run to do")
         for n in self.sizes:
             check_int("sizes", n, "sweep", low=1)
+        check_device_name(self.device, "sweep")
         if not self.seeds:
             raise InvalidParameterError("The 'seeds' parameter of sweep must hold at least one seed.")
         for s in self.seeds:
