@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from badminima.training import ModelSpec, build_model
+from badminima.training import NetworkSpec, build_model
 
 BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
 
@@ -27,10 +27,10 @@ def bench():
 
 
 def test_flops_counted_from_the_architecture(bench):
-    mlp = build_model(ModelSpec(widths=(1024, 1024)), (1, 28, 28), 10, 0)
+    mlp = build_model(NetworkSpec(widths=(1024, 1024)), (1, 28, 28), 10, 0)
     fwd, first = bench.forward_flops(mlp, (1, 28, 28))
     assert first == 2 * 784 * 1024 and fwd == 2 * (784 * 1024 + 1024 * 1024 + 1024 * 10)
-    cnn = build_model(ModelSpec(arch="cnn", channels=(32, 64), hidden=128), (1, 28, 28), 10, 0)
+    cnn = build_model(NetworkSpec(arch="cnn", channels=(32, 64), hidden=128), (1, 28, 28), 10, 0)
     fwd, first = bench.forward_flops(cnn, (1, 28, 28))
     assert first == 2 * 1 * 32 * 9 * 28 * 28
     assert fwd == first + 2 * 32 * 64 * 9 * 14 * 14 + 2 * 64 * 7 * 7 * 128 + 2 * 128 * 10

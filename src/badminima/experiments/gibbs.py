@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import csv
 import dataclasses
-import json
 import logging
 import math
 from pathlib import Path
@@ -32,6 +31,8 @@ from pathlib import Path
 import numpy as np
 
 from badminima.experiments.configfile import config_hash, config_to_dict
+from badminima.jsonio import dumps
+from badminima.experiments.configs import as_config
 from badminima.experiments.executors import get_executor
 from badminima.experiments.gibbs_config import GibbsConfig
 from badminima.sampling.version_space import angle_error, sample_version_space
@@ -243,13 +244,15 @@ def _merge_rejection(chunks: list[RejectionChunk], results: list[dict]) -> dict:
     return merged
 
 
-def run_gibbs(config: GibbsConfig, executor: str | None = None, workers: int | None = None,
+def run_gibbs(config: GibbsConfig | str | Path, executor: str | None = None, workers: int | None = None,
               **executor_options) -> dict:
     """Run a Gibbs experiment; return ``{"columns": {name: list}, "cells": [...], ...}``.
 
     ``executor`` and ``workers`` override ``config.executor`` (``workers=0``: all cores).
-    The result does not depend on the executor or the number of workers.
+    The result does not depend on the executor or the number of workers. ``config`` may also
+    be a TOML path or a packaged config name (:func:`~badminima.experiments.configs.load_config`).
     """
+    config = as_config(config, GibbsConfig, "run_gibbs")
     cells, chunks = gibbs_tasks(config)
     tasks = [*cells, *chunks]
     name = executor or config.executor.name
@@ -278,17 +281,6 @@ def run_gibbs(config: GibbsConfig, executor: str | None = None, workers: int | N
                       for c, r in zip(cells, cell_results)]}
 
 
-def _jsonable(value):
-    """NaN and infinities become null (JSON has no NaN)."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    return value
-
-
 def write_gibbs_results(result: dict, out_dir: str | Path) -> list[Path]:
     """Write ``results.json`` (config, columns, per-cell diagnostics) and ``results.csv``."""
     out = Path(out_dir)
@@ -297,7 +289,7 @@ def write_gibbs_results(result: dict, out_dir: str | Path) -> list[Path]:
     document = {"name": result["name"], "config": result["config"], "config_hash": result["config_hash"],
                 **columns, "cells": result["cells"]}
     json_path, csv_path = out / "results.json", out / "results.csv"
-    json_path.write_text(json.dumps(_jsonable(document), indent=1) + "\n", encoding="utf-8")
+    json_path.write_text(dumps(document) + "\n", encoding="utf-8")
     with csv_path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(COLUMNS)

@@ -4,11 +4,13 @@ Example (``configs/gc-separable-mlp.toml``)::
 
     name = "gc-separable-mlp"
     [data]
-    name = "synthetic-mlp"
+    dataset = "synthetic-mlp"
     options = { dim = 10, n_train = 2000, n_test = 10000, teacher_hidden = [8] }
     [model]
-    kind = "mlp"
-    options = { widths = [16], activation = "relu", prior = "pytorch" }
+    arch = "mlp"
+    widths = [16]
+    activation = "relu"
+    prior = "pytorch"
     [sampling]
     K = 200000
     R = 20
@@ -24,50 +26,60 @@ values are checked in ``__post_init__``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar
 
 from badminima.classifiers import make_function_set
-from badminima.data import DATASETS, dataset_options
 from badminima.errors import InvalidParameterError
-from badminima.validation import check_choice, check_int, check_real
+from badminima.experiments.data_spec import DataSpec
+from badminima.sampling.guess_check import ERROR_SOURCES, EVALUATE, SAMPLERS
+from badminima.sampling.guess_check_theory import DENSITIES
+from badminima.training.population_sgd import LOSSES
+from badminima.validation import Device, Each, Interval, Options, validate_fields
 
 
 @dataclass(frozen=True)
-class DataSection:
-    """Which dataset: a :func:`badminima.data.load_dataset` name, its options and classes."""
+class FunctionSetSpec:
+    """The ``[model]`` table: a :data:`badminima.classifiers.FUNCTION_SETS` name and its keywords.
 
-    name: str = "synthetic-mlp"
-    data_dir: str | None = None
-    classes: tuple[int | str, ...] | None = None
-    seed: int = 0
-    options: dict[str, Any] = field(default_factory=dict)
+    ``arch`` names the function set; every other key is a keyword of its constructor, given
+    flat in the table (``widths``, ``activation``, ``bias``, ``prior``, ``maxpool`` for ``mlp``; ``bias``,
+    ``prior`` for ``perceptron``; ``channels``, ``hidden``, ``kernel``, ``activation``,
+    ``bias``, ``prior`` for ``lenet``). Omitted keys take the function set's default. The
+    same keys as the sweep's ``[model]`` table (:class:`badminima.training.NetworkSpec`);
+    docs/configs.md lists them.
+    """
+
+    arch: str = "mlp"
+    widths: tuple[int, ...] | None = None
+    channels: tuple[int, ...] | None = None
+    hidden: int | tuple[int, ...] | None = None
+    kernel: int | None = None
+    activation: str | None = None
+    bias: bool | None = None
+    prior: str | None = None
+    maxpool: int | None = None
+
+    #: Keys of earlier releases and what replaced them (read by the config loader).
+    moved_keys: ClassVar[dict[str, str]] = {
+        "kind": "'kind' is now 'arch' (arch = \"mlp\")",
+        "options": "write the options' keys directly in [model] (widths = [8], prior = \"he\", ...)"}
 
     def __post_init__(self):
-        check_choice("name", self.name, "[data]", DATASETS)
-        allowed = dataset_options(self.name)
-        unknown = sorted(set(self.options) - set(allowed))
-        if unknown:
-            raise InvalidParameterError(
-                f"key 'options.{unknown[0]}' is not an option of dataset {self.name!r}; "
-                f"it accepts {', '.join(allowed) or 'none'}")
-        check_int("seed", self.seed, "[data]", 0, None)
+        self.function_set()  # validates arch and keys
 
-
-@dataclass(frozen=True)
-class ModelSection:
-    """The function set: a :data:`badminima.classifiers.FUNCTION_SETS` kind and its options."""
-
-    kind: str = "mlp"
-    options: dict[str, Any] = field(default_factory=dict)
-
-    def __post_init__(self):
-        self.function_set()  # validates kind and options
+    def options(self) -> dict[str, Any]:
+        """The keywords given (not None) for the function set's constructor."""
+        given = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "arch"}
+        options = {k: v for k, v in given.items() if v is not None}
+        if isinstance(options.get("hidden"), int):
+            options["hidden"] = (options["hidden"],)
+        return options
 
     def function_set(self):
-        options = {k: tuple(v) if isinstance(v, list) else v for k, v in self.options.items()}
-        return make_function_set(self.kind, **options)
+        """The :class:`~badminima.classifiers.FunctionSet` this table describes."""
+        return make_function_set(self.arch, **self.options())
 
 
 @dataclass(frozen=True)
@@ -79,29 +91,26 @@ class SamplingSection:
     R: int = 20
     n_max: int = 40
     seed: int = 0
-    error: Literal["test", "exact-linear"] = "test"
+    error: str = "test"
     device: str = "auto"
     max_mbytes: int = 256
     balanced: bool = False
-    evaluate: Literal["auto", "all", "survivors"] = "auto"
+    evaluate: str = "auto"
     n_min: int | None = None
     subsample: float = 0.05
-    sampler: Literal["auto", "direct", "subspace"] = "auto"
+    sampler: str = "auto"
+
+    rules: ClassVar[dict] = {
+        "K": Interval(int, 1), "chunk_size": Interval(int, 1), "R": Interval(int, 1),
+        "n_max": Interval(int, 1), "seed": Interval(int, 0), "error": Options(ERROR_SOURCES),
+        "device": Device(), "max_mbytes": Interval(int, 1),
+        "evaluate": Options(("auto", *EVALUATE)), "subsample": Interval(float, 0, 1, "right"),
+        "sampler": Options(("auto", *SAMPLERS))}
 
     def __post_init__(self):
-        check_int("K", self.K, "[sampling]", 1, None)
-        check_int("chunk_size", self.chunk_size, "[sampling]", 1, None)
-        check_int("R", self.R, "[sampling]", 1, None)
-        check_int("n_max", self.n_max, "[sampling]", 1, None)
-        check_int("seed", self.seed, "[sampling]", 0, None)
-        check_int("max_mbytes", self.max_mbytes, "[sampling]", 1, None)
-        check_real("subsample", self.subsample, "[sampling]", 0, 1, "right")
+        validate_fields(self, "[sampling]")
         if self.n_min is not None:
-            check_int("n_min", self.n_min, "[sampling]", 0, self.n_max)
-        if not (self.device in ("auto", "cpu", "cuda") or self.device.startswith("cuda:")):
-            raise InvalidParameterError(
-                f"The 'device' parameter of [sampling] must be 'auto', 'cpu', 'cuda' or 'cuda:N'. "
-                f"Got {self.device!r} instead.")
+            Interval(int, 0, self.n_max).check("n_min", self.n_min, "[sampling]")
 
 
     def survivors_first(self) -> bool:
@@ -124,18 +133,19 @@ MIN_SUBSAMPLE = 5000
 class TheorySection:
     """The density the measurements are compared with, eps0 and the histogram bins."""
 
-    density: Literal["empirical", "perceptron"] = "empirical"
+    density: str = "empirical"
     eps0: float = 0.1
     bins: int = 40
     hist_n: tuple[int, ...] = (0, 5, 10, 20)
     confidence: float = 0.95
 
+    rules: ClassVar[dict] = {
+        "density": Options(DENSITIES), "eps0": Interval(float, 0, 1, "neither"),
+        "bins": Interval(int, 1, 10_000), "hist_n": Each(Interval(int, 0)),
+        "confidence": Interval(float, 0, 1, "neither")}
+
     def __post_init__(self):
-        check_real("eps0", self.eps0, "[theory]", 0, 1, "neither")
-        check_int("bins", self.bins, "[theory]", 1, 10_000)
-        check_real("confidence", self.confidence, "[theory]", 0, 1, "neither")
-        for value in self.hist_n:
-            check_int("hist_n", value, "[theory]", 0, None)
+        validate_fields(self, "[theory]")
 
 
 @dataclass(frozen=True)
@@ -148,15 +158,16 @@ class SGDSection:
     members: int = 256
     lr: float = 0.5
     max_steps: int = 3000
-    loss: Literal["logistic", "hinge"] = "logistic"
+    loss: str = "logistic"
+
+    rules: ClassVar[dict] = {
+        "training_sets": Interval(int, 1), "members": Interval(int, 1),
+        "lr": Interval(float, 0, None, "neither"), "max_steps": Interval(int, 1),
+        "loss": Options(LOSSES)}
 
     def __post_init__(self):
-        for value in self.sizes():
-            check_int("n", value, "[sgd]", 1, None)
-        check_int("training_sets", self.training_sets, "[sgd]", 1, None)
-        check_int("members", self.members, "[sgd]", 1, None)
-        check_real("lr", self.lr, "[sgd]", 0, None, "neither")
-        check_int("max_steps", self.max_steps, "[sgd]", 1, None)
+        validate_fields(self, "[sgd]")
+        Each(Interval(int, 1), nonempty=True).check("n", self.sizes(), "[sgd]")
 
     def sizes(self) -> tuple:
         """The training-set sizes compared (``n`` as a tuple)."""
@@ -168,8 +179,8 @@ class GuessCheckConfig:
     """A whole Guess & Check run (docs/science.md section 4, experiments 1, 2 and 4)."""
 
     name: str = "guess-check"
-    data: DataSection = field(default_factory=DataSection)
-    model: ModelSection = field(default_factory=ModelSection)
+    data: DataSpec = field(default_factory=lambda: DataSpec(dataset="synthetic-mlp"))
+    model: FunctionSetSpec = field(default_factory=FunctionSetSpec)
     sampling: SamplingSection = field(default_factory=SamplingSection)
     theory: TheorySection = field(default_factory=TheorySection)
     sgd: SGDSection = field(default_factory=SGDSection)
@@ -189,6 +200,6 @@ class GuessCheckConfig:
 
 
 def load_guess_check_config(path: str | Path) -> GuessCheckConfig:
-    """Read and validate a Guess & Check TOML config."""
+    """Read and validate a Guess & Check TOML config (a path or a packaged config name)."""
     from badminima.experiments.configfile import load_toml_config
     return load_toml_config(path, GuessCheckConfig)

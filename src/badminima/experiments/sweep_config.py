@@ -4,14 +4,14 @@
 
     name = "digits-mlp"
 
-    [data]
+    [data]                      # badminima.experiments.data_spec.DataSpec
     dataset = "digits"          # any name of badminima.data.DATASETS
     classes = []                # keep these classes only (names or indices); empty: all
     data_dir = ""               # empty: the loader's default
     seed = 0                    # seed of generated datasets
     options = {}                # loader options, e.g. {label_noise = 0.1}
 
-    [model]                     # badminima.training.ModelSpec
+    [model]                     # badminima.training.NetworkSpec
     arch = "mlp"
     widths = [512]
 
@@ -36,22 +36,13 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
+from typing import ClassVar
 
 from badminima.errors import InvalidParameterError
 from badminima.experiments.configfile import config_hash, config_to_dict, load_toml_config
-from badminima.training import ModelSpec, TrainSettings
-from badminima.validation import check_int
-
-
-@dataclasses.dataclass(frozen=True)
-class DataSpec:
-    """Which dataset: ``load_dataset(dataset, data_dir or None, classes or None, seed, **options)``."""
-
-    dataset: str = "digits"
-    classes: tuple[int | str, ...] = ()
-    data_dir: str = ""
-    seed: int = 0
-    options: dict[str, int | float | str | bool] = dataclasses.field(default_factory=dict)
+from badminima.experiments.data_spec import DataSpec
+from badminima.training import NetworkSpec, TrainSettings
+from badminima.validation import Device, Each, Interval, validate_fields
 
 
 @dataclasses.dataclass(frozen=True)
@@ -64,15 +55,13 @@ class SweepSpec:
     batch_seeds: bool = False
     device: str = "auto"
 
+    rules: ClassVar[dict] = {"sizes": Each(Interval(int, 1)), "seeds": Each(Interval(int, 0), nonempty=True),
+                             "device": Device()}
+
     def __post_init__(self) -> None:
         if not self.sizes and not self.include_full:
             raise InvalidParameterError("'sizes' is empty and 'include_full' is false: no run to do")
-        for n in self.sizes:
-            check_int("sizes", n, "sweep", low=1)
-        if not self.seeds:
-            raise InvalidParameterError("The 'seeds' parameter of sweep must hold at least one seed.")
-        for s in self.seeds:
-            check_int("seeds", s, "sweep", low=0)
+        validate_fields(self, "sweep")
         for name in ("sizes", "seeds"):
             values = getattr(self, name)
             if len(set(values)) != len(values):
@@ -85,7 +74,7 @@ class SweepConfig:
 
     name: str
     data: DataSpec = dataclasses.field(default_factory=DataSpec)
-    model: ModelSpec = dataclasses.field(default_factory=ModelSpec)
+    model: NetworkSpec = dataclasses.field(default_factory=NetworkSpec)
     train: TrainSettings = dataclasses.field(default_factory=TrainSettings)
     sweep: SweepSpec = dataclasses.field(default_factory=lambda: SweepSpec(sizes=(50, 100)))
 
@@ -95,7 +84,10 @@ class SweepConfig:
 
 
 def load_sweep_config(path: str | Path) -> SweepConfig:
-    """Read and validate a sweep config (a :class:`~badminima.errors.ConfigError` names the bad key)."""
+    """Read and validate a sweep config: a path or a packaged config name (``"digits-mlp"``).
+
+    A :class:`~badminima.errors.ConfigError` names the bad key.
+    """
     return load_toml_config(path, SweepConfig)
 
 
@@ -112,7 +104,7 @@ def run_config_hash(config: SweepConfig) -> str:
 @dataclasses.dataclass(frozen=True)
 class _Identity:
     data: DataSpec
-    model: ModelSpec
+    model: NetworkSpec
     train: TrainSettings
 
 

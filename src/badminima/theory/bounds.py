@@ -8,15 +8,14 @@ import numpy as np
 from scipy.special import expit
 
 from badminima.theory._validate import check_unit_interval
+from badminima.search import smallest_n
 from badminima.validation import check_sample_sizes
 from badminima.theory.base import Density
-from badminima.theory.quantities import _check_density, bad_fraction
+from badminima.theory.quantities import as_density, bad_fraction
 
 _GRID_S = np.linspace(-48.0, 14.0, 63)
 _REFINE = np.linspace(-1.0, 1.0, 9)
 _REFINE_STAGES = 3
-_SEARCH_POINTS = 32
-_MAX_LOG2_N = 62
 
 
 #: Matrix entries per block of the (eps0, n) x candidates search.
@@ -80,7 +79,7 @@ def _best_continuous(density, eps0, n, rate, log_sf0):
     return best_log, lo + (eps0 - lo) * expit(best_s)
 
 
-def bad_fraction_bound(density: Density, eps0, n):
+def bad_fraction_bound(density: Density | str, eps0, n):
     """The exponential bound on ``B_n(eps0)`` with the best ``eps1``; returns ``(bound, eps1)``.
 
     See :func:`log_bad_fraction_bound` for the formula; the bound is capped at 1.
@@ -89,7 +88,7 @@ def bad_fraction_bound(density: Density, eps0, n):
     return np.exp(np.minimum(log_b, 0.0))[()], eps1
 
 
-def log_bad_fraction_bound(density: Density, eps0, n, owner: str = "log_bad_fraction_bound"):
+def log_bad_fraction_bound(density: Density | str, eps0, n, owner: str = "log_bad_fraction_bound"):
     """Log of the exponential bound on ``B_n(eps0)`` with the best ``eps1``: ``(log_bound, eps1)``.
 
     Not capped at 0 (a positive value says by how much the bound is vacuous) and finite
@@ -110,7 +109,7 @@ def log_bad_fraction_bound(density: Density, eps0, n, owner: str = "log_bad_frac
     grid search otherwise; any eps1 gives a valid bound. When D puts no mass at or below any
     eps1 < eps0 the log bound is ``inf`` (eps1 is then NaN).
     """
-    _check_density(density, owner)
+    density = as_density(density, owner)
     eps0 = check_unit_interval("eps0", eps0, owner)
     n = check_sample_sizes("n", n, owner)
     eps0, n = (np.array(x, dtype=float) for x in np.broadcast_arrays(eps0, n))
@@ -136,44 +135,19 @@ class SampleSize:
     from_bound: int | None
 
 
-def _smallest_n(fraction, delta: float) -> int | None:
-    """Smallest integer n with ``fraction(n) <= delta`` for a non-increasing ``fraction``."""
-    probe = np.concatenate([[0.0], 2.0 ** np.arange(_MAX_LOG2_N + 1)])
-    ok = fraction(probe) <= delta
-    if not ok.any():
-        return None
-    first = int(np.argmax(ok))
-    if first == 0:
-        return 0
-    lo, hi = probe[first - 1], probe[first]  # fraction(lo) > delta >= fraction(hi)
-    while hi - lo > 1:
-        inner = np.unique(np.floor(np.linspace(lo, hi, _SEARCH_POINTS + 2)[1:-1]))
-        inner = inner[(inner > lo) & (inner < hi)]
-        if inner.size == 0:
-            break
-        ok = fraction(inner) <= delta
-        if ok.any():
-            k = int(np.argmax(ok))
-            hi = inner[k]
-            lo = inner[k - 1] if k > 0 else lo
-        else:
-            lo = inner[-1]
-    return int(hi)
-
-
-def sample_size(density: Density, eps0: float, delta: float) -> SampleSize:
+def sample_size(density: Density | str, eps0: float, delta: float) -> SampleSize:
     """Smallest training-set size with at most a fraction ``delta`` of bad global minima.
 
     Notes
     -----
     ``B_n(eps0)`` and its bound are non-increasing in n (reweighting by the decreasing
     ``(1 - eps)`` moves Q_n to smaller errors), so a doubling search followed by a batched
-    bisection finds the smallest n for each (docs/science.md §2, last item). n is searched up to
-    ``2**62``.
+    bisection (:func:`badminima.search.smallest_n`) finds the smallest n for each
+    (docs/science.md §2, last item). n is searched up to ``2**62``.
     """
-    _check_density(density, "sample_size")
+    density = as_density(density, "sample_size")
     eps0 = float(check_unit_interval("eps0", eps0, "sample_size"))
     delta = float(check_unit_interval("delta", delta, "sample_size"))
-    exact = _smallest_n(lambda n: bad_fraction(density, eps0, n), delta)
-    from_bound = _smallest_n(lambda n: bad_fraction_bound(density, eps0, n)[0], delta)
+    exact = smallest_n(lambda n: bad_fraction(density, eps0, n), delta)
+    from_bound = smallest_n(lambda n: bad_fraction_bound(density, eps0, n)[0], delta)
     return SampleSize(exact=exact, from_bound=from_bound)
