@@ -38,7 +38,8 @@ def _run(args: argparse.Namespace) -> int:
     from badminima.experiments.gibbs import run_gibbs
     from badminima.experiments.gibbs_config import load_gibbs_config
     from badminima.experiments.packaged_configs import resolve_config
-    from badminima.experiments.task_store import STORE_NAME, check_output_dir, write_or_fall_back
+    from badminima.experiments.output_dir import check_output_dir, write_or_fall_back
+    from badminima.experiments.task_store import STORE_NAME
 
     options = {**executor_kwargs(args), "progress": not args.no_progress}
     config = load_gibbs_config(resolve_config(args.config))

@@ -43,7 +43,8 @@ def _run(args: argparse.Namespace) -> int:
     from badminima.experiments.guess_check import run_guess_check
     from badminima.experiments.guess_check_config import load_guess_check_config
     from badminima.experiments.packaged_configs import resolve_config
-    from badminima.experiments.task_store import STORE_NAME, check_output_dir, write_or_fall_back
+    from badminima.experiments.output_dir import check_output_dir, write_or_fall_back
+    from badminima.experiments.task_store import STORE_NAME
 
     options = {**executor_kwargs(args), "progress": not args.no_progress}
     config = load_guess_check_config(resolve_config(args.config))

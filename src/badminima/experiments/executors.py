@@ -91,12 +91,11 @@ class LocalExecutor(SerialExecutor):
             return
         pool = self._ensure_pool()
         pending = {pool.submit(fn, task): index for index, task in enumerate(tasks)}
-        try:
-            for future in futures.as_completed(pending):
-                yield pending[future], future.result()
-        finally:
-            for future in pending:
-                future.cancel()
+        # Tasks not started when the caller stops are cancelled by close() or terminate(),
+        # through the pool's own shutdown: cancelling them here could race with terminate()
+        # (Python 3.11's pool then fails on setting an error on a cancelled task).
+        for future in futures.as_completed(pending):
+            yield pending[future], future.result()
 
     def close(self) -> None:
         if self._pool is not None:
@@ -109,7 +108,8 @@ class LocalExecutor(SerialExecutor):
         if pool is None:
             return
         processes = list((getattr(pool, "_processes", None) or {}).values())
-        pool.shutdown(wait=False, cancel_futures=True)
+        results = getattr(pool, "_result_queue", None)  # shutdown() forgets it
+        pool.shutdown(wait=False)  # the pending tasks fail with BrokenProcessPool once the workers are gone
         for process in processes:
             process.terminate()
         deadline = time.monotonic() + grace_s
@@ -118,6 +118,13 @@ class LocalExecutor(SerialExecutor):
             if process.is_alive():
                 process.kill()
                 process.join()
+        # A worker killed while sending its result leaves half a message in the result pipe,
+        # which the pool's manager thread would wait on forever (and the interpreter for it, at
+        # exit). With every worker dead, closing our copy of the pipe's write end lets it read
+        # end-of-file and wind down.
+        writer = getattr(results, "_writer", None)
+        if writer is not None:
+            writer.close()
 
 
 def _init_worker(threads: int, driver: int) -> None:
@@ -206,15 +213,17 @@ class RayExecutor:
 
     Results come back to the driver (this process), which alone writes them to disk.
     ``address=None`` starts a local Ray instance with ``workers`` CPUs and its workers at
-    niceness 0 (Ray's ``worker_niceness`` system setting; Ray's default of 15 makes them crawl
-    beside any other CPU-bound process); ``"auto"`` or ``"ray://host:10001"`` joins an existing
-    cluster, whose niceness its operator sets (``RAY_worker_niceness=0 ray start ...``).
+    niceness ``worker_niceness`` (Ray's ``worker_niceness`` system setting; 0 here, as Ray's
+    own default of 15 makes them crawl beside any other CPU-bound process); ``"auto"`` or
+    ``"ray://host:10001"`` joins an existing cluster, whose operator sets the niceness
+    (``RAY_worker_niceness=0 ray start ...``).
     """
 
     workers: int | None = None
     address: str | None = None
     num_cpus: float = 1
     num_gpus: float = 0
+    worker_niceness: int = 0
     name: str = "ray"
 
     def __post_init__(self) -> None:
@@ -227,7 +236,7 @@ class RayExecutor:
         self._started_here = False
         if not ray.is_initialized():
             kwargs = {"address": self.address} if self.address else {
-                "num_cpus": self.workers or os.cpu_count(), "_system_config": {"worker_niceness": 0}}
+                "num_cpus": self.workers or os.cpu_count(), "_system_config": {"worker_niceness": self.worker_niceness}}
             with _sigterm_handler():  # ray.init replaces the handler with sys.exit
                 ray.init(include_dashboard=False, log_to_driver=False, ignore_reinit_error=True, **kwargs)
             self._started_here = True

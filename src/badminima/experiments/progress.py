@@ -164,8 +164,12 @@ class Progress:
                 self._write_line()
 
     @contextlib.contextmanager
-    def ticking(self, every_s: float = 0.5):
-        """Call :meth:`tick` from a background thread while the block runs (jobs without updates)."""
+    def ticking(self, every_s: float = 1.0):
+        """Call :meth:`tick` from a background thread while the block runs.
+
+        The elapsed time then moves, and plain lines come every ``interval_s``, also while no
+        task finishes (a long task, or a job without updates).
+        """
         stop = threading.Event()
 
         def run():
@@ -173,12 +177,14 @@ class Progress:
                 self.tick()
 
         thread = threading.Thread(target=run, daemon=True, name="badminima-progress")
-        thread.start()
+        if self.enabled:
+            thread.start()
         try:
             yield self
         finally:
             stop.set()
-            thread.join()
+            if thread.is_alive():
+                thread.join()
 
     def close(self) -> None:
         """Remove the bar; after plain lines, write a last one saying how far the job got."""

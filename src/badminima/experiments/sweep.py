@@ -207,7 +207,7 @@ def run_sweep(config: SweepConfig, db_path: str | Path, executor: str = "local",
             options = {**_executor_options(executor, config), **executor_options}
             with get_executor(executor, workers=workers, **options) as pool, \
                     Progress(planned - skipped, experiment, "runs", work_total=sum(map(task_work, tasks)),
-                             parallel=pool.workers or 1, enabled=progress) as bar:
+                             parallel=pool.workers or 1, enabled=progress) as bar, bar.ticking():
                 for _, rows in pool.imap_unordered(run_one, tasks):
                     for row in rows:
                         completed += store.insert_run(conn, row)
