@@ -103,6 +103,19 @@ def test_gibbs_resumes_from_a_partial_store_bit_for_bit(tmp_path):
     assert json.dumps(resumed, sort_keys=True) == json.dumps(reference, sort_keys=True)
 
 
+@pytest.mark.parametrize("content", [b"not a database at all " * 40, None])
+def test_a_foreign_task_store_is_refused_by_name(tmp_path, content):
+    store = tmp_path / STORE_NAME
+    if content is None:  # an SQLite file with another table of that name
+        conn = sqlite3.connect(store)
+        conn.execute("CREATE TABLE task_results (x TEXT)")
+        conn.close()
+    else:
+        store.write_bytes(content)
+    with pytest.raises(InvalidParameterError, match="tasks.db' is not a usable task store"):
+        run_gibbs(config_from_dict(GIBBS, GibbsConfig), progress=False, store=store)
+
+
 def test_gibbs_store_key_ignores_the_executor(tmp_path):
     config = config_from_dict(GIBBS, GibbsConfig)
     store = tmp_path / STORE_NAME

@@ -126,8 +126,13 @@ class TaskStore:
 
     def finished(self, decode: Callable[[dict], Any] = dict) -> dict[int, Any]:
         """Every finished task of this run: ``{task index: decode(fields)}``."""
-        rows = self._conn.execute("SELECT task, result FROM task_results WHERE run_key = ?", (self.run_key,))
-        return {int(task): decode(decode_result(blob)) for task, blob in rows}
+        try:
+            rows = self._conn.execute("SELECT task, result FROM task_results WHERE run_key = ?",
+                                      (self.run_key,)).fetchall()
+            return {int(task): decode(decode_result(blob)) for task, blob in rows}
+        except (sqlite3.Error, ValueError, OSError) as exc:  # a foreign or damaged file
+            raise InvalidParameterError(f"{str(self.path)!r} is not a usable task store: {exc}; "
+                                        "move it away to start afresh") from exc
 
     def put(self, task: int, result: Any) -> bool:
         """Store one finished task in its own transaction; False when it could not be written."""
