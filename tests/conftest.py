@@ -85,3 +85,14 @@ def _count_rows(db: Path, table: str) -> int:
 def count_rows():
     """``count_rows(db, table)``: rows of a table, read-only; 0 while the file or the table is missing."""
     return _count_rows
+
+
+@pytest.fixture
+def tiny_guess_check() -> dict:
+    """A Guess & Check config (as a dict) that runs in a second: perceptrons on 4-d separable data."""
+    return {"name": "tiny-guess-check",
+            "data": {"name": "synthetic-linear", "options": {"dim": 4, "n_train": 300, "n_test": 10}},
+            "model": {"kind": "perceptron"},
+            "sampling": {"K": 6000, "chunk_size": 500, "R": 4, "n_max": 10, "error": "exact-linear",
+                         "device": "cpu"},
+            "theory": {"density": "perceptron", "eps0": 0.2, "hist_n": [0, 5]}}

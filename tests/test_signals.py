@@ -25,13 +25,6 @@ pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="re
 SWEEP = {"name": "signals", "data": {"dataset": "digits"}, "model": {"arch": "mlp", "widths": [256]},
          "train": {"batch_size": 32, "max_epochs": 300},
          "sweep": {"sizes": [100, 200, 300, 400, 500, 600, 700, 800], "seeds": [0, 1, 2]}}
-GUESS_CHECK = {"name": "signals-gc",
-               "data": {"name": "synthetic-linear", "options": {"dim": 4, "n_train": 300, "n_test": 10}},
-               "model": {"kind": "perceptron"},
-               "sampling": {"K": 4_000_000, "chunk_size": 4000, "R": 4, "n_max": 10, "error": "exact-linear",
-                            "device": "cpu"},
-               "theory": {"density": "perceptron", "eps0": 0.2, "hist_n": [0, 5]}}
-
 
 def _children(pid: int) -> list[int]:
     """Live (not zombie) processes whose parent is ``pid``."""
@@ -56,7 +49,7 @@ def _alive(pid: int) -> bool:
 
 
 def _start(args: list[str]) -> subprocess.Popen:
-    env = dict(os.environ, OMP_NUM_THREADS="1")
+    env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONFAULTHANDLER="1")  # SIGABRT dumps every thread
     return subprocess.Popen([sys.executable, "-m", "badminima", *args], env=env, start_new_session=True,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 
@@ -86,14 +79,21 @@ def _wait_gone(pids, timeout: float = 10.0) -> list[int]:
     return [pid for pid in pids if _alive(pid)]
 
 
-def _terminate_when(proc, ready, what: str) -> tuple[int, str, list[int]]:
-    """SIGTERM to the driver once ``ready()``: its exit status, its stderr and the workers it had."""
+def _signal_when(proc, ready, what: str, signum=signal.SIGTERM, gone_within: float = 2.0):
+    """``signum`` to the driver once ``ready()``; its exit status, its stderr and its workers still alive
+    ``gone_within`` seconds after it ended. The process group is reaped in any case."""
     try:
         _wait_for(proc, ready, what)
         workers = _children(proc.pid)
-        os.kill(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=30)
-        return proc.returncode, proc.stderr.read(), workers
+        assert len(workers) >= 2, workers
+        os.kill(proc.pid, signum)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.kill(proc.pid, signal.SIGABRT)
+            proc.wait()
+            raise AssertionError(f"the driver did not stop; its threads:\n{proc.stderr.read()}") from None
+        return proc.returncode, proc.stderr.read(), _wait_gone(workers, gone_within)
     finally:
         _reap_group(proc)
 
@@ -102,25 +102,22 @@ def _terminate_when(proc, ready, what: str) -> tuple[int, str, list[int]]:
 def test_workers_exit_when_the_sweep_driver_is_killed(tmp_path, write_toml, count_rows):
     config, db = write_toml(tmp_path / "signals.toml", SWEEP), tmp_path / "r.db"
     proc = _start(["sweep", str(config), "--db", str(db), "--workers", "2", "--no-progress"])
-    try:
-        _wait_for(proc, lambda: count_rows(db, "runs") >= 1 and len(_children(proc.pid)) >= 2, "a finished run")
-        workers = _children(proc.pid)
-        os.kill(proc.pid, signal.SIGKILL)  # the driver only, as an OOM killer or `kill -9 PID` does
-        proc.wait()
-        assert _wait_gone(workers) == [], "pool workers outlived their driver"
-    finally:
-        _reap_group(proc)
+    # the driver only, as an OOM killer or `kill -9 PID` does
+    status, _, left = _signal_when(proc, lambda: count_rows(db, "runs") >= 1 and len(_children(proc.pid)) >= 2,
+                                   "a finished run", signal.SIGKILL, gone_within=10)
+    assert status == -signal.SIGKILL
+    assert left == [], "pool workers outlived their driver"
 
 
 @pytest.mark.slow
 def test_sigterm_stops_a_sweep_like_ctrl_c(tmp_path, write_toml, count_rows):
     config, db = write_toml(tmp_path / "signals.toml", SWEEP), tmp_path / "r.db"
     proc = _start(["sweep", str(config), "--db", str(db), "--workers", "2", "--no-progress"])
-    status, err, workers = _terminate_when(proc, lambda: count_rows(db, "runs") >= 1, "a finished run")
+    status, err, left = _signal_when(proc, lambda: count_rows(db, "runs") >= 1, "a finished run")
     assert status == 128 + signal.SIGTERM, err
     assert err.strip() == (f"badminima sweep: stopped by SIGTERM; every finished run is kept in {db}; "
                            "run the same command again to continue")
-    assert _wait_gone(workers, timeout=2) == []
+    assert left == []
     assert 1 <= len(store.read_runs(db)) < 24
     conn = sqlite3.connect(db)
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
@@ -128,15 +125,16 @@ def test_sigterm_stops_a_sweep_like_ctrl_c(tmp_path, write_toml, count_rows):
 
 
 @pytest.mark.slow
-def test_sigterm_stops_guess_check_and_keeps_its_chunks(tmp_path, write_toml, count_rows):
-    config, out = write_toml(tmp_path / "gc.toml", GUESS_CHECK), tmp_path / "out"
+def test_sigterm_stops_guess_check_and_keeps_its_chunks(tmp_path, write_toml, count_rows, tiny_guess_check):
+    long_run = {**tiny_guess_check, "sampling": {**tiny_guess_check["sampling"], "K": 4_000_000, "chunk_size": 4000}}
+    config, out = write_toml(tmp_path / "gc.toml", long_run), tmp_path / "out"
     proc = _start(["guess-check", str(config), "--out", str(out), "--workers", "2", "--no-progress"])
-    status, err, workers = _terminate_when(proc, lambda: count_rows(out / "tasks.db", "task_results") >= 2,
-                                           "two finished chunks")
+    status, err, left = _signal_when(proc, lambda: count_rows(out / "tasks.db", "task_results") >= 2,
+                                     "two finished chunks")
     assert status == 143, err
     assert err.strip() == (f"badminima guess-check: stopped by SIGTERM; the finished chunks are kept in "
                            f"{out / 'tasks.db'}; run the same command again to continue")
-    assert _wait_gone(workers, timeout=2) == []
+    assert left == []
     assert 2 <= count_rows(out / "tasks.db", "task_results") < 1000
     assert not (out / "results.json").exists()
 

@@ -27,12 +27,6 @@ from badminima.experiments.guess_check_config import GuessCheckConfig
 from badminima.experiments.output_dir import check_output_dir, write_or_fall_back
 from badminima.experiments.task_store import STORE_NAME, TaskStore, decode_result, encode_result
 
-GUESS_CHECK = {"name": "tiny-resume",
-               "data": {"name": "synthetic-linear", "options": {"dim": 4, "n_train": 300, "n_test": 10}},
-               "model": {"kind": "perceptron"},
-               "sampling": {"K": 6000, "chunk_size": 500, "R": 4, "n_max": 10, "error": "exact-linear",
-                            "device": "cpu"},
-               "theory": {"density": "perceptron", "eps0": 0.2, "hist_n": [0, 5]}}
 GIBBS = {"name": "tiny-gibbs", "seed": 0, "eps0": 0.1,
          "grid": {"dims": [5], "alphas": [1.0, 2.0, 4.0], "training_sets": 3},
          "sampler": {"samples": 20, "chains": 2}, "rejection": {"samples": 20000, "chunk": 5000},
@@ -64,8 +58,8 @@ def test_only_numbers_are_stored():
         encode_result({"name": "x"})
 
 
-def test_guess_check_resumes_from_a_partial_store_bit_for_bit(tmp_path):
-    config = config_from_dict(GUESS_CHECK, GuessCheckConfig)
+def test_guess_check_resumes_from_a_partial_store_bit_for_bit(tmp_path, tiny_guess_check):
+    config = config_from_dict(tiny_guess_check, GuessCheckConfig)
     reference = run_guess_check(config, executor="serial", progress=False)
     store = tmp_path / STORE_NAME
     run_guess_check(config, executor="serial", progress=False, store=store)
@@ -79,8 +73,8 @@ def test_guess_check_resumes_from_a_partial_store_bit_for_bit(tmp_path):
         np.testing.assert_array_equal(resumed.measured[key], value)
 
 
-def test_a_changed_config_does_not_mix_with_stored_chunks(tmp_path):
-    config = config_from_dict(GUESS_CHECK, GuessCheckConfig)
+def test_a_changed_config_does_not_mix_with_stored_chunks(tmp_path, tiny_guess_check):
+    config = config_from_dict(tiny_guess_check, GuessCheckConfig)
     store = tmp_path / STORE_NAME
     run_guess_check(config, executor="serial", progress=False, store=store)
     other = dataclasses.replace(config, sampling=dataclasses.replace(config.sampling, seed=7))
@@ -152,9 +146,9 @@ def test_unwritable_output_folder(tmp_path):
         check_output_dir(locked / "out")
 
 
-@pytest.mark.parametrize("command,config", [("guess-check", GUESS_CHECK), ("gibbs", GIBBS)])
-def test_out_an_existing_file_fails_before_computing(tmp_path, capsys, write_toml, command, config):
-    path = write_toml(tmp_path / "config.toml", config)
+@pytest.mark.parametrize("command", ["guess-check", "gibbs"])
+def test_out_an_existing_file_fails_before_computing(tmp_path, capsys, write_toml, tiny_guess_check, command):
+    path = write_toml(tmp_path / "config.toml", tiny_guess_check if command == "guess-check" else GIBBS)
     existing = tmp_path / "results"
     existing.write_text("not a folder")
     began = time.perf_counter()
@@ -222,8 +216,9 @@ def _kill_mid_run(kind: str, config: Path, out: Path, total: int, count_rows, at
 
 
 @pytest.mark.slow
-def test_guess_check_killed_then_rerun_equals_an_uninterrupted_run(tmp_path, write_toml, count_rows):
-    data = {**GUESS_CHECK, "sampling": {**GUESS_CHECK["sampling"], "K": 400_000, "chunk_size": 2000}}
+def test_guess_check_killed_then_rerun_equals_an_uninterrupted_run(tmp_path, write_toml, count_rows,
+                                                                   tiny_guess_check):
+    data = {**tiny_guess_check, "sampling": {**tiny_guess_check["sampling"], "K": 400_000, "chunk_size": 2000}}
     config = write_toml(tmp_path / "gc.toml", data)
     _kill_mid_run("guess-check", config, tmp_path / "killed", 200, count_rows)
     env = dict(os.environ, OMP_NUM_THREADS="1")
