@@ -53,6 +53,18 @@ def test_task_results_round_trip_exactly():
     assert np.isnan(back["rhat"]) and isinstance(back["rhat"], float)
 
 
+def test_none_fields_of_a_dataclass_come_back_as_their_default():
+    @dataclasses.dataclass
+    class Summary:
+        index: int
+        values: np.ndarray
+        extra: np.ndarray | None = None
+
+    back = Summary(**decode_result(encode_result(Summary(3, np.arange(2.0)))))
+    assert back.index == 3 and back.extra is None
+    np.testing.assert_array_equal(back.values, [0.0, 1.0])
+
+
 def test_only_numbers_are_stored():
     with pytest.raises(TypeError, match="'name'"):
         encode_result({"name": "x"})

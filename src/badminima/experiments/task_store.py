@@ -72,11 +72,14 @@ def run_key(config: Mapping, **extra) -> str:
 
 
 def encode_result(result: Any) -> bytes:
-    """A task result (a dataclass or a mapping of numbers and arrays) as ``.npz`` bytes."""
+    """A task result (a dataclass or a mapping of numbers and arrays) as ``.npz`` bytes.
+
+    Fields that are None are left out (a dataclass's default, None, applies again on decoding).
+    """
     fields = (
         {f.name: getattr(result, f.name) for f in dataclasses.fields(result)}
         if dataclasses.is_dataclass(result) else dict(result))
-    arrays = {name: np.asarray(value) for name, value in fields.items()}
+    arrays = {name: np.asarray(value) for name, value in fields.items() if value is not None}
     odd = [name for name, value in arrays.items() if value.dtype.kind not in "biuf"]
     if odd:
         raise TypeError(f"task result fields {odd} are not numbers or numeric arrays")
