@@ -1,8 +1,10 @@
-"""Shared fixtures: the path to ../shared/data and an isolated cache directory."""
+"""Shared fixtures: the path to ../shared/data, an isolated cache directory, config and database helpers."""
 
 from __future__ import annotations
 
+import json
 import os
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -44,3 +46,53 @@ def one_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(threads)
+
+
+def _toml_value(value) -> str:
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items()) + " }"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    return json.dumps(value)
+
+
+def _write_toml(path: Path, data: dict) -> Path:
+    top = [f"{k} = {_toml_value(v)}" for k, v in data.items() if not isinstance(v, dict)]
+    tables = [f"[{k}]\n" + "\n".join(f"{key} = {_toml_value(v)}" for key, v in table.items())
+              for k, table in data.items() if isinstance(table, dict)]
+    path.write_text("\n".join(top + tables) + "\n")
+    return path
+
+
+@pytest.fixture
+def write_toml():
+    """``write_toml(path, config_dict)``: a config file from a dict (tables of scalars, lists, inline tables)."""
+    return _write_toml
+
+
+def _count_rows(db: Path, table: str) -> int:
+    try:
+        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
+        try:
+            return conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+        finally:
+            conn.close()
+    except sqlite3.OperationalError:  # not created yet
+        return 0
+
+
+@pytest.fixture
+def count_rows():
+    """``count_rows(db, table)``: rows of a table, read-only; 0 while the file or the table is missing."""
+    return _count_rows
+
+
+@pytest.fixture
+def tiny_guess_check() -> dict:
+    """A Guess & Check config (as a dict) that runs in a second: perceptrons on 4-d separable data."""
+    return {"name": "tiny-guess-check",
+            "data": {"dataset": "synthetic-linear", "options": {"dim": 4, "n_train": 300, "n_test": 10}},
+            "model": {"arch": "perceptron"},
+            "sampling": {"K": 6000, "chunk_size": 500, "R": 4, "n_max": 10, "error": "exact-linear",
+                         "device": "cpu"},
+            "theory": {"density": "perceptron", "eps0": 0.2, "hist_n": [0, 5]}}

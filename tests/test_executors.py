@@ -28,6 +28,18 @@ def test_ray_executor_on_local_instance():
     assert results == {i: i * i for i in range(5)}
 
 
+@pytest.mark.slow
+@pytest.mark.xdist_group("ray")
+def test_local_ray_workers_run_at_niceness_0():
+    """Ray's default worker niceness (15) starves its tasks beside any other CPU-bound process."""
+    pytest.importorskip("ray")
+    import os
+
+    with get_executor("ray", workers=1) as executor:
+        niceness = dict(executor.imap_unordered(lambda _: os.nice(0), [0]))[0]
+    assert niceness == os.nice(0)  # the driver's own niceness: 0 unless started with nice
+
+
 def test_unknown_executor_is_named():
     with pytest.raises(InvalidParameterError, match="'executor'.*'local'.*Got 'spark'"):
         get_executor("spark")

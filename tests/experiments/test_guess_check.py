@@ -126,7 +126,7 @@ def test_toml_config_cli_and_sgd(tmp_path, capsys):
     ("[theory]\neps0 = 1.5", r"'eps0' parameter of \[theory\]"),
     ("[theory]\nhist_n = [100]", r"hist_n.*above \[sampling\] n_max"),
     ("[sampling]\nsubsample = 0", r"'subsample' parameter of \[sampling\]"),
-    ("[sampling]\nevaluate = 'some'", r"\[sampling\] key 'evaluate'"),
+    ("[sampling]\nevaluate = 'some'", r"'evaluate' parameter of \[sampling\].*'survivors'"),
 ])
 def test_malformed_config_names_the_key(tmp_path, text, match):
     path = tmp_path / "bad.toml"

@@ -7,7 +7,8 @@ prints them as one JSON object (keys ``name``, ``train_shape``, ``test_shape``,
 
 ``badminima data prepare NAME [--data-dir DIR] [--download]`` downloads (optionally,
 with SHA-256 verification) and decodes a dataset once, filling the npz cache, so that
-later loads are fast. It writes only into the data folder and the cache folder.
+later loads are fast. It writes only into the data folder and the cache folder; while it
+works, the elapsed time shows on stderr (a line every 30 s when stderr is not a terminal).
 """
 
 from __future__ import annotations
@@ -100,6 +101,7 @@ def _run_info(args) -> int:
 def _run_prepare(args) -> int:
     from badminima.data import load_dataset
     from badminima.errors import InvalidParameterError
+    from badminima.experiments.progress import Progress
 
     options = {}
     if args.download:
@@ -108,7 +110,8 @@ def _run_prepare(args) -> int:
                 f"--download is available for {', '.join(_DOWNLOADABLE)}; {args.name!r} has no "
                 "official download (synthetic and digits need no files).")
         options["download"] = True
-    ds = load_dataset(args.name, data_dir=args.data_dir, **options)
+    with Progress(None, f"preparing {args.name}") as progress, progress.ticking():  # CIFAR-10 takes a while
+        ds = load_dataset(args.name, data_dir=args.data_dir, **options)
     cache = ds.source.get("cache")
     where = f"; cache: {cache}" if cache else " (generated on load, nothing to cache)"
     print(f"prepared {ds.name}: {len(ds.y_train)} train / {len(ds.y_test)} test, "

@@ -1,9 +1,12 @@
 """The ``--executor``, ``--workers`` and ``--ray-address`` options shared by the commands
-that run independent tasks (``sweep``, ``guess-check``, ``gibbs``)."""
+that run independent tasks (``sweep``, ``guess-check``, ``gibbs``), and how they stop
+(:class:`StopCleanly`: Ctrl-C or SIGTERM keep every finished task)."""
 
 from __future__ import annotations
 
 import argparse
+import signal
+import sys
 
 from badminima.cli.registry_choices import RegistryNames
 from badminima.errors import InvalidParameterError
@@ -33,3 +36,35 @@ def executor_kwargs(args: argparse.Namespace) -> dict:
     if args.ray_address:
         kwargs["address"] = args.ray_address
     return kwargs
+
+
+class StopCleanly:
+    """``with StopCleanly(command, kept) as stop:`` SIGTERM acts like Ctrl-C in the block.
+
+    Either one leaves the block (the executor stops its workers on the way out), prints one
+    line naming what is ``kept`` and sets ``stop.code`` (130 for Ctrl-C, 143 for SIGTERM), which
+    the command returns as its exit status. Other exceptions pass through.
+    """
+
+    def __init__(self, command: str, kept: str) -> None:
+        self.command, self.kept, self.code = command, kept, 0
+        self._sigterm = None
+
+    def __enter__(self):
+        from badminima.experiments.executors import sigterm_as_interrupt
+
+        self._sigterm = sigterm_as_interrupt()
+        self._sigterm.__enter__()
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> bool:
+        from badminima.experiments.executors import Terminated
+
+        self._sigterm.__exit__(None, None, None)
+        if exc_type is None or not issubclass(exc_type, KeyboardInterrupt):
+            return False
+        terminated = isinstance(exc, Terminated)
+        self.code = 128 + (signal.SIGTERM if terminated else signal.SIGINT)
+        print(f"badminima {self.command}: stopped by {'SIGTERM' if terminated else 'Ctrl-C'}; {self.kept}; "
+              "run the same command again to continue", file=sys.stderr)
+        return True

@@ -1,8 +1,12 @@
 """The ``gibbs`` subcommand: sample global minima of perceptrons exactly, at any n.
 
 ``badminima gibbs CONFIG.toml [--out DIR] [--executor local|serial|ray] [--workers K]
-[--ray-address ADDR]`` runs the experiment of :mod:`badminima.experiments.gibbs` and writes
+[--ray-address ADDR] [--no-progress]`` runs the experiment of :mod:`badminima.experiments.gibbs` and writes
 ``results.json``, ``results.csv``, ``learning_curve.png`` and ``bad_fraction.png`` to DIR.
+
+DIR is checked before anything is computed. Every finished cell and rejection chunk is kept in
+``DIR/tasks.db`` at once; after Ctrl-C, SIGTERM or ``kill -9`` the same command continues where
+it stopped and gives the same results as an uninterrupted run.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ import argparse
 import time
 from pathlib import Path
 
-from badminima.cli.executor_options import add_executor_arguments, executor_kwargs
+from badminima.cli.executor_options import StopCleanly, add_executor_arguments, executor_kwargs
 from badminima.cli.figures import save_figure
 
 
@@ -22,30 +26,47 @@ def register(subparsers) -> None:
                     "training-set size of the config, and compare the measured (quenched) learning "
                     "curve and bad fraction with the annealed theory and with rejection sampling.")
     parser.add_argument("config", help="experiment TOML file (e.g. configs/gibbs-perceptron.toml)")
-    parser.add_argument("--out", default="gibbs-output", help="output folder (default: gibbs-output)")
+    parser.add_argument("--out", default="gibbs-output",
+                        help="output folder, also holding tasks.db, the finished cells a rerun resumes from "
+                             "(default: gibbs-output)")
     add_executor_arguments(parser, default=None, task="cells")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar or progress lines")
     parser.set_defaults(handler=_run)
 
 
 def _run(args: argparse.Namespace) -> int:
-    from badminima.experiments.gibbs import run_gibbs, write_gibbs_results
+    from badminima.experiments.gibbs import run_gibbs
     from badminima.experiments.gibbs_config import load_gibbs_config
     from badminima.experiments.packaged_configs import resolve_config
-    from badminima.report.gibbs_plots import plot_gibbs_bad_fraction, plot_gibbs_learning_curves
+    from badminima.experiments.output_dir import check_output_dir, write_or_fall_back
+    from badminima.experiments.task_store import STORE_NAME
 
-    options = executor_kwargs(args)
+    options = {**executor_kwargs(args), "progress": not args.no_progress}
     config = load_gibbs_config(resolve_config(args.config))
+    out = check_output_dir(args.out)
+    store = out / STORE_NAME
     began = time.perf_counter()
-    result = run_gibbs(config, **options)
-    out = Path(args.out)
-    written = write_gibbs_results(result, out)
-    for name, plot in (("learning_curve.png", plot_gibbs_learning_curves),
-                       ("bad_fraction.png", plot_gibbs_bad_fraction)):
-        written.append(save_figure(plot(result["columns"]), out / name))
+    with StopCleanly(args.command, f"the finished cells are kept in {store}") as stop:
+        result = run_gibbs(config, store=store, **options)
+    if stop.code:
+        return stop.code
+    written = write_or_fall_back(lambda folder: _write(result, folder), out, "gibbs", store)
     print(_format_table(result["columns"]))
     print(f"{config.name}: {len(result['cells'])} cells in {time.perf_counter() - began:.1f} s; wrote "
           + ", ".join(str(p) for p in written))
     return 0
+
+
+def _write(result, out: Path) -> list[Path]:
+    """results.json, results.csv and the two figures, in ``out``."""
+    from badminima.experiments.gibbs import write_gibbs_results
+    from badminima.report.gibbs_plots import plot_gibbs_bad_fraction, plot_gibbs_learning_curves
+
+    written = write_gibbs_results(result, out)
+    for name, plot in (("learning_curve.png", plot_gibbs_learning_curves),
+                       ("bad_fraction.png", plot_gibbs_bad_fraction)):
+        written.append(save_figure(plot(result["columns"]), out / name))
+    return written
 
 
 def _format_table(columns) -> str:

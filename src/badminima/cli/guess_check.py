@@ -6,6 +6,10 @@
 ``results.csv``, ``summaries.npz`` and the figures ``acceptance.png``,
 ``learning_curve.png``, ``bad_fraction.png``, ``survivor_histograms.png`` (and
 ``sgd_comparison.png`` when the config enables ``[sgd]``) to DIR.
+
+DIR is checked before anything is computed. Every finished chunk is kept in ``DIR/tasks.db``
+at once; after Ctrl-C, SIGTERM or ``kill -9`` the same command continues where it stopped and
+gives the same results as an uninterrupted run.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ import dataclasses
 import time
 from pathlib import Path
 
-from badminima.cli.executor_options import add_executor_arguments, executor_kwargs
+from badminima.cli.executor_options import StopCleanly, add_executor_arguments, executor_kwargs
 from badminima.cli.figures import save_figure
 
 
@@ -26,33 +30,49 @@ def register(subparsers) -> None:
                     "training sets of every size n <= n_max, and compare acceptance rate, learning curve, "
                     "bad fraction and survivor histograms with the theory (docs/science.md sections 2 and 4).")
     parser.add_argument("config", help="experiment TOML file (e.g. configs/gc-separable-mlp.toml)")
-    parser.add_argument("--out", default="guess-check-output", help="output folder (default: guess-check-output)")
+    parser.add_argument("--out", default="guess-check-output",
+                        help="output folder, also holding tasks.db, the finished chunks a rerun resumes from "
+                             "(default: guess-check-output)")
     parser.add_argument("--data-dir", default=None, help="dataset folder (overrides [data] data_dir)")
     add_executor_arguments(parser, default="local", task="chunks")
-    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar or progress lines")
     parser.set_defaults(handler=_run)
 
 
 def _run(args: argparse.Namespace) -> int:
-    from badminima.experiments.guess_check import run_guess_check, write_guess_check_outputs
+    from badminima.experiments.guess_check import run_guess_check
     from badminima.experiments.guess_check_config import load_guess_check_config
     from badminima.experiments.packaged_configs import resolve_config
-    from badminima.report.guess_check_plots import guess_check_figures
+    from badminima.experiments.output_dir import check_output_dir, write_or_fall_back
+    from badminima.experiments.task_store import STORE_NAME
 
     options = {**executor_kwargs(args), "progress": not args.no_progress}
     config = load_guess_check_config(resolve_config(args.config))
     if args.data_dir is not None:
         config = dataclasses.replace(config, data=dataclasses.replace(config.data, data_dir=args.data_dir))
+    out = check_output_dir(args.out)
+    store = out / STORE_NAME
     began = time.perf_counter()
-    result = run_guess_check(config, **options)
-    out = Path(args.out)
-    paths = list(write_guess_check_outputs(result, out).values())
-    for name, fig in guess_check_figures(result.to_dict()).items():
-        paths.append(save_figure(fig, out / f"{name}.png"))
+    with StopCleanly(args.command, f"the finished chunks are kept in {store}") as stop:
+        result = run_guess_check(config, store=store, **options)
+    if stop.code:
+        return stop.code
+    paths = write_or_fall_back(lambda folder: _write(result, folder), out, "guess-check", store)
     print(_summary(result))
     print(f"{config.name}: K={config.sampling.K} in {time.perf_counter() - began:.1f} s "
           f"({result.info['K_per_minute']:.0f} classifiers/min); wrote " + ", ".join(map(str, paths)))
     return 0
+
+
+def _write(result, out: Path) -> list[Path]:
+    """results.json, results.csv, summaries.npz and the figures, in ``out``."""
+    from badminima.experiments.guess_check import write_guess_check_outputs
+    from badminima.report.guess_check_plots import guess_check_figures
+
+    paths = list(write_guess_check_outputs(result, out).values())
+    for name, fig in guess_check_figures(result.to_dict()).items():
+        paths.append(save_figure(fig, out / f"{name}.png"))
+    return paths
 
 
 def _summary(result) -> str:

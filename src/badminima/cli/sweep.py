@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 
-from badminima.cli.executor_options import add_executor_arguments, executor_kwargs
+from badminima.cli.executor_options import StopCleanly, add_executor_arguments, executor_kwargs
 from badminima.cli.results import format_table
 
 
@@ -24,7 +24,7 @@ def register(subparsers) -> None:
     add_executor_arguments(sweep, default="local", task="runs")
     sweep.add_argument("--data-dir", default=None,
                        help="dataset folder, overriding the config's [data] data_dir (not part of the run hash)")
-    sweep.add_argument("--no-progress", action="store_true", help="no progress bar")
+    sweep.add_argument("--no-progress", action="store_true", help="no progress bar or progress lines")
     sweep.set_defaults(handler=_run_sweep)
 
 
@@ -37,7 +37,10 @@ def _run_sweep(args: argparse.Namespace) -> int:
     config = load_sweep_config(resolve_config(args.config))
     if args.data_dir:
         config = dataclasses.replace(config, data=dataclasses.replace(config.data, data_dir=args.data_dir))
-    summary = run_sweep(config, args.db, progress=not args.no_progress, **executor_kwargs(args))
+    with StopCleanly(args.command, f"every finished run is kept in {args.db}") as stop:
+        summary = run_sweep(config, args.db, progress=not args.no_progress, **executor_kwargs(args))
+    if stop.code:
+        return stop.code
     print(f"{summary.experiment}: {summary.completed} runs done now, {summary.skipped} already in "
           f"{summary.db_path}, {summary.not_zero} of the new runs did not reach zero training error "
           f"({summary.wall_s:.1f} s)")

@@ -33,13 +33,13 @@ import numpy as np
 from badminima.experiments.configfile import config_hash, config_to_dict
 from badminima.jsonio import dumps
 from badminima.experiments.configs import as_config
-from badminima.experiments.executors import get_executor
 from badminima.experiments.gibbs_config import GibbsConfig
+from badminima.experiments.task_store import open_task_store, run_key, run_tasks
 from badminima.sampling.version_space import angle_error, sample_version_space
 from badminima.sampling.version_space_diagnostics import effective_sample_size, split_rhat
 
 __all__ = ["GibbsCell", "RejectionChunk", "teacher_training_set", "run_gibbs_cell",
-           "run_rejection_chunk", "run_gibbs_task", "gibbs_tasks", "run_gibbs",
+           "run_rejection_chunk", "run_gibbs_task", "gibbs_tasks", "resume_key", "run_gibbs",
            "write_gibbs_results", "COLUMNS"]
 
 logger = logging.getLogger(__name__)
@@ -244,24 +244,31 @@ def _merge_rejection(chunks: list[RejectionChunk], results: list[dict]) -> dict:
     return merged
 
 
+def resume_key(config: GibbsConfig) -> str:
+    """Key of an experiment's tasks in a task store: the config without ``[executor]``, and the versions."""
+    return run_key({k: v for k, v in config_to_dict(config).items() if k != "executor"})
+
+
 def run_gibbs(config: GibbsConfig | str | Path, executor: str | None = None, workers: int | None = None,
-              **executor_options) -> dict:
+              progress: bool = True, store: str | Path | None = None, **executor_options) -> dict:
     """Run a Gibbs experiment; return ``{"columns": {name: list}, "cells": [...], ...}``.
 
     ``executor`` and ``workers`` override ``config.executor`` (``workers=0``: all cores).
-    The result does not depend on the executor or the number of workers. ``config`` may also
-    be a TOML path or a packaged config name (:func:`~badminima.experiments.configs.load_config`).
+    The result does not depend on the executor or the number of workers. ``progress`` shows
+    the tasks done on stderr. With ``store`` (a task store file,
+    :class:`~badminima.experiments.task_store.TaskStore`) every finished cell and rejection
+    chunk is kept at once and those already there are not run again: an interrupted run
+    resumes and gives the same result as an uninterrupted one. ``config`` may also be a TOML
+    path or a packaged config name (:func:`~badminima.experiments.configs.load_config`).
     """
     config = as_config(config, GibbsConfig, "run_gibbs")
     cells, chunks = gibbs_tasks(config)
     tasks = [*cells, *chunks]
     name = executor or config.executor.name
     workers = config.executor.workers if workers is None else workers
-    results: list = [None] * len(tasks)
-    with get_executor(name, workers or None, **executor_options) as pool:
-        for done, (index, result) in enumerate(pool.imap_unordered(run_gibbs_task, tasks), 1):
-            results[index] = result
-            logger.info("task %d/%d done", done, len(tasks))
+    with open_task_store(store, resume_key(config), "gibbs", config_to_dict(config)) as kept:
+        results, _ = run_tasks(run_gibbs_task, tasks, kept, dict, name, workers or None, progress,
+                               f"{config.name}: gibbs", "tasks", **executor_options)
     cell_results, rejection = results[:len(cells)], _merge_rejection(chunks, results[len(cells):])
     rows = []
     for dim in config.grid.dims:

@@ -27,10 +27,11 @@ from badminima.jsonio import dumps, to_jsonable
 from badminima.experiments.configfile import config_hash, config_to_dict
 from badminima.experiments.configs import as_config
 from badminima.experiments.datasets import load_normalized_dataset
-from badminima.experiments.executors import get_executor
 from badminima.experiments.data_spec import DataSpec
 from badminima.experiments.guess_check_config import GuessCheckConfig
+from badminima.experiments.task_store import open_task_store, run_key, run_tasks
 from badminima.sampling.guess_check import (
+    ChunkSummary,
     GuessCheckData,
     chunk_sizes,
     guess_check_chunk,
@@ -173,16 +174,15 @@ def _describe(values: np.ndarray) -> dict:
             "q75": float(q[3]), "q95": float(q[4]), "max": float(values.max())}
 
 
-def _progress(iterable, total: int, enabled: bool):
-    import sys
-
-    from tqdm import tqdm
-    return tqdm(iterable, total=total, desc="guess & check chunks", unit="chunk",
-                disable=not (enabled and sys.stderr.isatty()))
+def resume_key(config: GuessCheckConfig, device: str) -> str:
+    """Key of a run's chunks in a task store: the config, the device and the library versions."""
+    import torch
+    return run_key(config_to_dict(config), device=device, torch=torch.__version__)
 
 
 def run_guess_check(config: GuessCheckConfig | str | Path, executor: str = "local", workers: int | None = None,
-                    progress: bool = True, **executor_options) -> GuessCheckResult:
+                    progress: bool = True, store: str | Path | None = None,
+                    **executor_options) -> GuessCheckResult:
     """Run a Guess & Check experiment.
 
     Parameters
@@ -195,7 +195,12 @@ def run_guess_check(config: GuessCheckConfig | str | Path, executor: str = "loca
     workers : int, optional
         Parallel chunks (default: one per CPU core for ``local``).
     progress : bool
-        Show a tqdm bar over chunks (only on a terminal).
+        Show the progress over chunks on stderr (:class:`~badminima.experiments.progress.Progress`).
+    store : str or Path, optional
+        Task store file (:class:`~badminima.experiments.task_store.TaskStore`): each finished
+        chunk is kept there at once, and chunks already there (same config, device and
+        versions) are read instead of computed, so an interrupted run resumes with the same
+        result as an uninterrupted one.
     **executor_options
         Passed to the executor (``address`` of a Ray cluster).
 
@@ -213,13 +218,14 @@ def run_guess_check(config: GuessCheckConfig | str | Path, executor: str = "loca
         raise InvalidParameterError(
             f"[sampling] n_max = {config.sampling.n_max} exceeds the training pool of {len(ds.y_train)} points")
     tasks = chunk_tasks(config, device)
-    chunks = []
-    with get_executor(executor, workers=workers, **executor_options) as pool:
-        for _, summary in _progress(pool.imap_unordered(run_chunk, tasks), len(tasks), progress):
-            chunks.append(summary)
+    with open_task_store(store, resume_key(config, device), "guess-check", config_to_dict(config)) as kept:
+        chunks, resumed = run_tasks(run_chunk, tasks, kept, lambda fields: ChunkSummary(**fields), executor,
+                                    workers, progress, f"{config.name}: guess & check", "chunks",
+                                    **executor_options)
     errors, positions = merge_chunks(chunks)
     subsample = merge_subsample(chunks)
     sampled = time.perf_counter()
+    drawn_now = sum(task.size for task in tasks if task.chunk not in resumed)
     theory = config.theory
     edges = np.linspace(0.0, 1.0, theory.bins + 1)
     survivors_first = config.sampling.survivors_first()
@@ -238,7 +244,8 @@ def run_guess_check(config: GuessCheckConfig | str | Path, executor: str = "loca
             "input_dim": input_dim, "device": device, "executor": executor, "chunks": len(tasks),
             "evaluated": int(np.isfinite(errors).sum()), "subsample_size": int(subsample.sum()),
             **evaluation_options(config, config.model.function_set(), ds, config_orderings(config, ds)),
-            "sampling_seconds": sampled - started, "K_per_minute": config.sampling.K / max(sampled - started, 1e-9) * 60}
+            "chunks_resumed": len(resumed), "sampling_seconds": sampled - started,
+            "K_per_minute": drawn_now / max(sampled - started, 1e-9) * 60}
     result = GuessCheckResult(config, errors, positions, measured, predicted, info=info, subsample=subsample)
     if config.sgd.enabled:
         result.sgd = compare_with_sgd(config, ds, errors, positions, device, subsample)

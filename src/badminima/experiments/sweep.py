@@ -24,6 +24,7 @@ from badminima.experiments.configfile import config_from_dict, config_to_dict
 from badminima.experiments.configs import as_config
 from badminima.experiments.datasets import load_normalized_dataset
 from badminima.experiments.executors import get_executor
+from badminima.experiments.progress import Progress
 from badminima.experiments.sweep_config import SweepConfig, run_config_hash
 from badminima.training import (build_model, make_deterministic, resolve_device, to_labels, to_tensor,
                                 train_ensemble_to_zero, train_to_zero)
@@ -151,6 +152,14 @@ def plan_tasks(config: SweepConfig, sizes: list[int], done: set[tuple[int, int]]
     return tasks
 
 
+def task_work(task: dict) -> int:
+    """The work of a task for the time estimate: its size n times its number of runs.
+
+    One epoch costs about n; a run's epochs vary much less with n than n itself does.
+    """
+    return task["n"] * len(task["seeds"])
+
+
 def _executor_options(name: str, config: SweepConfig) -> dict:
     if name != "ray":
         return {}
@@ -174,7 +183,8 @@ def run_sweep(config: SweepConfig | str | Path, db_path: str | Path, executor: s
     workers : int, optional
         Parallel runs (default: one per CPU core for ``local``).
     progress : bool
-        Show a progress bar with the estimated time left (on stderr).
+        Show the runs done and the estimated time left on stderr
+        (:class:`~badminima.experiments.progress.Progress`; a run of size n counts as work n).
     **executor_options
         Passed to :func:`~badminima.experiments.executors.get_executor`
         (e.g. ``address="auto"`` to join a Ray cluster).
@@ -198,17 +208,15 @@ def run_sweep(config: SweepConfig | str | Path, db_path: str | Path, executor: s
         completed = not_zero = 0
         if tasks:
             options = {**_executor_options(executor, config), **executor_options}
-            bar = _progress_bar(planned - skipped, progress, experiment)
-            try:
-                with get_executor(executor, workers=workers, **options) as pool:
-                    for _, rows in pool.imap_unordered(run_one, tasks):
-                        for row in rows:
-                            completed += store.insert_run(conn, row)
-                            not_zero += not row["reached_zero"]
-                        bar.update(len(rows))
-                        bar.set_postfix_str(f"n={rows[0]['n']} test_error={rows[0]['test_error']:.3f}")
-            finally:
-                bar.close()
+            with get_executor(executor, workers=workers, **options) as pool, \
+                    Progress(planned - skipped, experiment, "runs", work_total=sum(map(task_work, tasks)),
+                             parallel=pool.workers or 1, enabled=progress) as bar, bar.ticking():
+                for _, rows in pool.imap_unordered(run_one, tasks):
+                    for row in rows:
+                        completed += store.insert_run(conn, row)
+                        not_zero += not row["reached_zero"]
+                    bar.update(len(rows), work=rows[0]["n"] * len(rows), seconds=max(r["wall_s"] for r in rows),
+                               note=f"n={rows[0]['n']} test_error={rows[0]['test_error']:.3f}")
     finally:
         conn.close()
     summary = SweepSummary(experiment, chash, planned, skipped, completed, not_zero,
@@ -217,8 +225,3 @@ def run_sweep(config: SweepConfig | str | Path, db_path: str | Path, executor: s
                 experiment, planned, skipped, completed, not_zero)
     return summary
 
-
-def _progress_bar(total: int, enabled: bool, experiment: str):
-    from tqdm import tqdm
-
-    return tqdm(total=total, disable=not enabled, desc=experiment, unit="run", dynamic_ncols=True)
