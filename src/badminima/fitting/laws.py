@@ -12,6 +12,7 @@ name      formula                             parameters
 ``mmf4``  ``(a b + c n^d) / (b + n^d)``       Morgan-Mercer-Flodin: E(0)=a, E(inf)=c
 ``wbl4``  ``a + b exp(-c n^d)``               Weibull: E(inf)=a, E(0)=a+b
 ``exp3``  ``a + b exp(-c n)``                 exponential decay to a
+``last``  ``a``                               the last measured mean (baseline)
 ========  ==================================  =======================================
 
 They are not densities: they predict the mean only (docs/science.md section 3 asks for them as
@@ -55,3 +56,8 @@ def wbl4(n, a, b, c, d):
 def exp3(n, a, b, c):
     r"""Exponential law, :math:`E(n) = a + b \exp(-c n)`."""
     return a + b * np.exp(-c * n)
+
+
+def constant(n, a):
+    r"""No learning: :math:`E(n) = a`, the baseline "predict the last measured mean"."""
+    return np.full(np.shape(n), a, dtype=float)
