@@ -45,8 +45,8 @@ def register(subparsers) -> None:
     _add_source_options(plan)
     plan.add_argument("--target-error", type=float, required=True, metavar="X",
                       help="target mean test error, in (0, 1)")
-    plan.add_argument("--model", default="auto", choices=_model_names(),
-                      help="model to invert (default: auto)")
+    plan.add_argument("--model", default="auto",
+                      help="model to invert: " + ", ".join(_model_names()) + " (default: auto)")
     plan.add_argument("--json", action="store_true", help="print a JSON object")
     plan.set_defaults(handler=_run_plan)
 
@@ -183,7 +183,8 @@ def _at_largest(report) -> str:
 
 
 def _run_plan(args) -> int:
-    from badminima.fitting import LearningCurveFit, plan_sample_size
+    from badminima.fitting import LearningCurveFit, get_model, plan_sample_size
+    get_model(args.model)  # unknown names fail before the data are read
     level = _level(args)
     n, errors = load_source(args.source, args.experiment)
     fit = LearningCurveFit(args.model, **_fit_params(args)).fit(n, errors)
