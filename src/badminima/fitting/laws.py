@@ -7,6 +7,7 @@ Mohr et al., as surveyed by Viering & Loog (2022), written for a *decreasing err
 ========  ==================================  =======================================
 name      formula                             parameters
 ========  ==================================  =======================================
+``pow2``  ``b n^(-c)``                         pure power law (no floor)
 ``pow3``  ``a + b n^(-c)``                    asymptote a, scale b, exponent c
 ``pow4``  ``a + b (n + d)^(-c)``              pow3 with an offset d of the sample size
 ``mmf4``  ``(a b + c n^d) / (b + n^d)``       Morgan-Mercer-Flodin: E(0)=a, E(inf)=c
@@ -28,6 +29,11 @@ T. Viering, M. Loog, "The shape of learning curves: a review", IEEE TPAMI 2022.
 from __future__ import annotations
 
 import numpy as np
+
+
+def pow2(n, b, c):
+    r"""Pure power law, :math:`E(n) = b n^{-c}` (a straight line in log-log axes)."""
+    return b * np.exp(-c * np.log(n))
 
 
 def pow3(n, a, b, c):

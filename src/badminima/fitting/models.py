@@ -61,6 +61,9 @@ class ModelSpec:
     floor : str
         The parameter that is the large-``n`` limit of the curve (used by planning).
     description : str
+    tail : int
+        When positive, the model is fitted to the runs of the last ``tail`` sizes only (a
+        local law: ``pow2-tail`` is the power law through the end of the curve).
     """
 
     name: str
@@ -73,6 +76,7 @@ class ModelSpec:
     formula: Callable | None = None
     floor: str = ""
     description: str = ""
+    tail: int = 0
 
     @property
     def n_params(self) -> int:
@@ -138,6 +142,13 @@ def _pow_guess(data: CurveData) -> np.ndarray:
     return np.array([a, b, c])
 
 
+def _pow2_guess(data: CurveData) -> np.ndarray:
+    x, y = np.log(data.sizes), np.log(np.maximum(data.means, 1e-12))
+    slope = np.polyfit(x, y, 1)[0] if x.size > 1 else -0.5
+    c = float(np.clip(-slope, 1e-3, 5.0))
+    return np.array([float(np.exp(np.mean(y + c * x))), c])
+
+
 def _pow4_guess(data: CurveData) -> np.ndarray:
     return np.append(_pow_guess(data), 1.0)
 
@@ -200,6 +211,11 @@ MODELS: dict[str, ModelSpec] = {spec.name: spec for spec in (
               description="D ~ exp(-c (eps-eps_min)^-gamma) near eps_min"),
     ModelSpec("nonparametric", "free-form", ("lambda", "eps_floor", "eps_median"), (), (),
               description="piecewise-constant D(eps), smoothness chosen by cross-validation"),
+    ModelSpec("pow2", "law", ("b", "c"), ((1e-6, 1e6), (1e-3, 5.0)), (True, True),
+              _pow2_guess, formula=laws.pow2, description="b n^-c"),
+    ModelSpec("pow2-tail", "law", ("b", "c"), ((1e-6, 1e6), (1e-3, 5.0)), (True, True),
+              _pow2_guess, formula=laws.pow2, tail=3,
+              description="b n^-c through the last 3 sizes"),
     ModelSpec("pow3", "law", ("a", "b", "c"),
               ((0.0, 1.0), (1e-6, 1e6), (1e-3, 5.0)), (False, True, True), _pow_guess,
               formula=laws.pow3, floor="a", description="a + b n^-c"),

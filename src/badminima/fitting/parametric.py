@@ -183,6 +183,8 @@ def fit_parametric(spec: ModelSpec, data: CurveData, *, loss: str = "wls", n_sta
         Fewer distinct sizes than parameters, a likelihood fit of a law, or a model that
         cannot be evaluated anywhere on the data.
     """
+    if spec.tail and data.sizes.size > spec.tail:
+        data = data.select(np.arange(data.sizes.size) >= data.sizes.size - spec.tail)
     if data.sizes.size < spec.n_params:
         raise FitError(f"model {spec.name!r} has {spec.n_params} parameters but the data have "
                        f"only {data.sizes.size} distinct n.")
