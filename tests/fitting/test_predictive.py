@@ -5,7 +5,8 @@ import pytest
 from scipy import integrate
 
 from badminima.fitting import LearningCurveFit, compare_models, laws, plan_sample_size
-from badminima.fitting.auto import combination_weights, validation_splits
+from badminima.fitting import auto
+from badminima.fitting.auto import CANDIDATES, combination_weights, validation_splits
 from badminima.fitting.predictive import PredictiveDistribution, Spread, log_scale
 
 RNG = np.random.default_rng(1)
@@ -44,20 +45,30 @@ def test_every_model_has_an_interval_that_widens_with_extrapolation(model):
 def test_auto_weights_favour_the_candidates_that_extrapolate_the_curve():
     est = LearningCurveFit("auto", n_bootstrap=0).fit(N, ERRORS)
     weights = est.result_.extras["weights"]
-    assert sum(weights.values()) == pytest.approx(1.0)
-    assert weights["last"] < 0.01  # a curve still falling: no learning is the worst guess
+    assert set(weights) == set(CANDIDATES) and sum(weights.values()) == pytest.approx(1.0)
+    assert set(est.params_) == {f"w_{name}" for name in CANDIDATES}
     truth = laws.pow3(np.array([20000.0]), 0.02, 1.5, 0.5)
     assert abs(est.predict([20000.0])[0] / truth[0] - 1) < 0.25
     low, high = est.predict_interval([20000.0])
     assert low[0] < truth[0] < high[0]
 
 
-def test_auto_answers_on_three_sizes_with_notes():
+def test_auto_answers_on_two_sizes_with_notes():
+    n = np.repeat([100.0, 400.0], 2)
+    est = LearningCurveFit("auto", n_bootstrap=0).fit(n, laws.pow3(n, 0.05, 1.0, 0.5))
+    assert validation_splits(2) == []
+    notes = est.result_.extras["notes"]
+    assert any(note.startswith("pow3:") and "3 parameters" in note for note in notes)
+    assert any(note.startswith("nonparametric:") for note in notes)
+    assert np.isfinite(est.predict([1000.0])[0])
+
+
+def test_auto_falls_back_to_the_last_value_when_no_candidate_fits(monkeypatch):
+    monkeypatch.setattr(auto, "CANDIDATES", ("pow4",))
     n = np.repeat([100.0, 200.0, 400.0], 2)
     est = LearningCurveFit("auto", n_bootstrap=0).fit(n, laws.pow3(n, 0.05, 1.0, 0.5))
-    assert validation_splits(3) == []
-    assert any("pow4" in note for note in est.result_.extras["notes"])  # 4 parameters, 3 sizes
-    assert np.isfinite(est.predict([1000.0])[0])
+    assert list(est.params_) == ["w_last"]
+    assert est.predict([1e4])[0] == pytest.approx(est.data_.means[-1])
 
 
 def test_combination_weights_use_the_prior_without_validation():

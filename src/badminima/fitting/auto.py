@@ -5,7 +5,7 @@ No single law wins on every curve (docs/fitting.md, the extrapolation benchmark)
 
 .. math::
 
-    \ln E_{auto}(n) = \sum_m w_m \ln \hat E_m(n) + \beta \ln^+(n / n_{fit}),
+    \ln E_{auto}(n) = \sum_m w_m \ln \hat E_m(n),
 
 with weights from **leave-later-sizes-out on the curve itself** (stacking over the
 extrapolation direction): each candidate is refitted on the first sizes of the fitted data
@@ -14,19 +14,17 @@ and scored by its squared log error :math:`r_m^2` at the later fitted sizes
 
 .. math::
 
-    w_m \propto \pi_m \exp\!\big(-r_m^2 / (2 T^2)\big)
+    w_m \propto \exp\!\big(-r_m^2 / (2 T^2)\big)
 
-with prior weights :math:`\pi_m` and temperature :math:`T`; :math:`\beta` corrects the
-systematic drift of the combination per e-fold of extrapolation. :math:`\pi`, :math:`T` and
-:math:`\beta` (:data:`PRIOR_WEIGHTS`, :data:`TEMPERATURE`, :data:`DRIFT`) were chosen once on
-the development curves of ``benchmarks/bench_extrapolation.py`` (even OpenML ids of the
+with temperature :math:`T`. The candidates and :math:`T` (:data:`CANDIDATES`,
+:data:`TEMPERATURE`) were chosen once on the development curves of ``benchmarks/bench_extrapolation.py`` (even OpenML ids of the
 Learning Curve Database and this project's curves; the odd ids were never looked at). The
 held-out sizes of a benchmark curve are never seen: ``auto`` gets only the fitted sizes.
 
 A candidate that cannot be fitted (too few sizes for its parameters, no evaluable start) is
-left out with a note in ``extras["notes"]``; the ``last`` baseline always fits, so ``auto``
-always answers. With fewer than :data:`MIN_SIZES_TO_VALIDATE` sizes there is nothing to
-validate on and the prior weights are used.
+left out with a note in ``extras["notes"]``; when none fits, the ``last`` baseline (which
+always fits) answers alone, so ``auto`` always answers. With fewer than :data:`MIN_SIZES_TO_VALIDATE` sizes there is nothing to
+validate on and the weights are equal.
 
 The parameter spread of ``ln E_auto(n)`` is the mixture's,
 :math:`\sqrt{\sum_m w_m (s_m(n)^2 + (\ln \hat E_m(n) - \ln E_{auto}(n))^2)}`: it grows where the
@@ -46,14 +44,12 @@ from badminima.fitting.result import FitResult
 
 logger = logging.getLogger(__name__)
 
-#: The models ``auto`` combines.
-CANDIDATES = ("pow3", "pow4", "mmf4", "wbl4", "exp3", "shifted-beta", "nonparametric", "last")
-#: Prior weights pi_m (renormalized over the candidates that fit).
-PRIOR_WEIGHTS = {name: 1.0 for name in CANDIDATES}
+#: The models ``auto`` combines (chosen on the development curves, docs/fitting.md).
+CANDIDATES = ("pow3", "pow2", "pow2-tail", "nonparametric")
+#: What answers when no candidate can be fitted.
+FALLBACK = "last"
 #: Temperature T of the validation weights, in ln E.
-TEMPERATURE = 0.05
-#: Drift beta per e-fold beyond the largest fitted size.
-DRIFT = 0.0
+TEMPERATURE = 0.2
 #: Fewest fitted sizes with which the later ones are held out for the weights.
 MIN_SIZES_TO_VALIDATE = 5
 
@@ -100,14 +96,13 @@ def validation_errors(data: CurveData, settings: dict, names) -> dict:
 
 
 def combination_weights(scores: dict, names) -> dict:
-    """``w_m ∝ pi_m exp(-r_m^2 / 2T^2)``; prior weights alone when nothing was validated."""
-    prior = np.array([PRIOR_WEIGHTS.get(name, 1.0) for name in names])
+    """``w_m ∝ exp(-r_m^2 / 2T^2)``; equal weights when nothing was validated."""
     r2 = np.array([scores.get(name, math.nan) for name in names])
-    if np.all(np.isnan(r2)):
-        logw = np.log(prior)
+    if np.all(np.isnan(r2)) or not np.any(np.isfinite(r2)):
+        logw = np.zeros(r2.size)
     else:
         r2 = np.where(np.isnan(r2), math.inf, r2)
-        logw = np.log(prior) - (r2 - np.min(r2)) / (2 * TEMPERATURE ** 2)
+        logw = -(r2 - np.min(r2)) / (2 * TEMPERATURE ** 2)
     w = np.exp(logw - np.max(logw))
     return dict(zip(names, w / w.sum()))
 
@@ -116,16 +111,18 @@ def fit_auto(data: CurveData, settings: dict) -> FitResult:
     """Fit the candidates, weigh them by leave-later-sizes-out; see the module docstring."""
     settings = dict(settings, n_bootstrap=0)
     fits, notes = _fit_candidates(data, settings, CANDIDATES)
+    if not fits:
+        fits, more = _fit_candidates(data, settings, (FALLBACK,))
+        notes += more
     names = tuple(fits)
     weights = combination_weights(validation_errors(data, settings, names), names)
     w = np.array([weights[name] for name in names])
-    n_fit = float(data.sizes[-1])
 
     def log_mean(n):
         n = np.atleast_1d(np.asarray(n, dtype=float))
         logs = np.array([_log_curve(fits[name], n) for name in names])
         logs = np.where(np.isfinite(logs), logs, np.log(1e-12))
-        return logs, w @ logs + DRIFT * np.log(np.maximum(n / n_fit, 1.0))
+        return logs, w @ logs
 
     def predictor(theta, n):
         return np.exp(log_mean(n)[1])
