@@ -48,9 +48,10 @@ REPO = Path(__file__).resolve().parents[1]
 CUTOFFS = (0.25, 0.5, 0.75)
 SINGLE_MODELS = ("pow3", "pow4", "mmf4", "wbl4", "exp3", "pow2", "pow2-tail", "last",
                  "shifted-beta", "memorization", "rare-good-tail", "nonparametric")
-#: The single laws ``auto`` is compared with: the literature's list plus the pure power laws
-#: that ``auto`` itself combines (the strictest comparison).
-LAWS = ("pow2", "pow2-tail", "pow3", "pow4", "mmf4", "wbl4", "exp3")
+#: The literature's laws of the target (issue 13's list of baselines).
+LAWS = ("pow3", "pow4", "mmf4", "wbl4", "exp3")
+#: Every single law in the run, with the pure power laws ``auto`` itself combines (reported).
+ALL_LAWS = ("pow2", "pow2-tail") + LAWS
 LEVELS = (0.8, 0.95)
 MIN_SIZES = 6
 
@@ -187,15 +188,20 @@ def check_targets(scores: dict) -> dict:
     singles = {m: scores[m][half].get("median_relative_error") for m in scores if m != "auto"}
     singles = {m: v for m, v in singles.items() if v is not None}
     best_single = min(singles, key=singles.get)
+    every_law = {m: v for m, v in singles.items() if m in ALL_LAWS}
+    best_any_law = min(every_law, key=every_law.get)
     targets = {"auto_vs_best_law": {
         "met": ratio <= TARGET_RATIO, "ratio": ratio, "best_law": best_law,
         "required": f"<= {TARGET_RATIO}",
         "best_single_model": best_single,
         "ratio_to_best_single_model": auto[half]["median_relative_error"] / singles[best_single],
+        "best_law_including_pow2": best_any_law,
+        "ratio_to_best_law_including_pow2":
+            auto[half]["median_relative_error"] / every_law[best_any_law],
         "why": "" if ratio <= TARGET_RATIO else
-        f"auto's median relative error at the half cutoff is {ratio:.2f} x {best_law}'s; "
-        f"the combination cannot beat the best law by much where the candidates miss in the "
-        f"same direction (see docs/fitting.md, limits)."}}
+        f"auto's median relative error at the half cutoff is {ratio:.2f} x {best_law}'s: "
+        f"its candidates miss in the same direction on most curves, which no weighting "
+        f"corrects (docs/fitting.md, limits)."}}
     for level, (low, high) in TARGET_COVERAGE.items():
         key = f"coverage_{int(level * 100)}"
         values = {cut: auto[cut][key] for cut in auto}

@@ -59,7 +59,7 @@ def test_auto_answers_on_two_sizes_with_notes():
     assert validation_splits(2) == []
     notes = est.result_.extras["notes"]
     assert any(note.startswith("pow3:") and "3 parameters" in note for note in notes)
-    assert any(note.startswith("nonparametric:") for note in notes)
+    assert list(est.params_) == ["w_pow2-tail"]
     assert np.isfinite(est.predict([1000.0])[0])
 
 

@@ -1,7 +1,11 @@
 r"""``auto``: a combination of learning-curve models weighted by how they extrapolate this curve.
 
 No single law wins on every curve (docs/fitting.md, the extrapolation benchmark), so
-``auto`` combines the candidates :data:`CANDIDATES` in :math:`\ln E`,
+``auto`` combines the candidates :data:`CANDIDATES` in :math:`\ln E`: ``pow3``, a power law
+with a floor fitted to the whole curve, and ``pow2-tail``, the power law through the last
+three sizes (the local slope, which a floor fitted to the early sizes tends to flatten too
+soon). The first wins where the curve bends towards a floor, the second where it keeps
+falling, and the weights tell them apart on the curve's own later sizes:
 
 .. math::
 
@@ -45,7 +49,7 @@ from badminima.fitting.result import FitResult
 logger = logging.getLogger(__name__)
 
 #: The models ``auto`` combines (chosen on the development curves, docs/fitting.md).
-CANDIDATES = ("pow3", "pow2", "pow2-tail", "nonparametric")
+CANDIDATES = ("pow3", "pow2-tail")
 #: What answers when no candidate can be fitted.
 FALLBACK = "last"
 #: Temperature T of the validation weights, in ln E.
