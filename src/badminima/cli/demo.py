@@ -14,7 +14,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 from pathlib import Path
+
+import numpy as np
 
 from badminima.cli.figures import save_figure
 
@@ -109,20 +112,30 @@ def _fit(config, out: Path, args) -> str:
 
 
 def held_out_summary(reports, model: str = "auto") -> str:
-    """The held-out errors of ``model`` fitted on the smaller sizes, with its intervals."""
+    """The held-out errors of ``model`` fitted on the smaller sizes, with the intervals.
+
+    For each held-out size: the measured mean, the prediction with its central interval at
+    the report's level, and the smallest central level whose interval covers the measured
+    mean (``|2 F(e) - 1|`` for the predictive cdf ``F``).
+    """
     report = next((r for r in reports if r.model == model and r.estimator is not None), None)
     if report is None or report.extrapolation_fit is None:
         return f"{model}: no held-out extrapolation (too few sizes)."
     data, holdout = report.estimator.data_, report.holdout
     low, high = report.extrapolated_interval
-    lines = [f"{model} fitted on n <= {holdout.fit_below:g}, held-out sizes "
-             f"({report.level:.0%} predictive interval):"]
-    for i in range(data.sizes.size):
-        if data.sizes[i] <= holdout.fit_below:
-            continue
-        inside = low[i] <= data.means[i] <= high[i]
+    held = data.sizes > holdout.fit_below
+    covering = np.abs(2 * report.extrapolation_fit.predictive(data.sizes[held])
+                      .cdf(data.means[held]) - 1)
+    lines = [f"{model} fitted on n <= {holdout.fit_below:g}, at the held-out sizes:"]
+    for i, level in zip(np.flatnonzero(held), covering):
+        inside = "inside" if low[i] <= data.means[i] <= high[i] else "outside"
         lines.append(f"  n = {data.sizes[i]:g}: measured {data.means[i]:.4f}, predicted "
-                     f"{report.extrapolated[i]:.4f} [{low[i]:.4f}, {high[i]:.4f}] "
-                     f"({'inside' if inside else 'outside'} the interval), relative error "
-                     f"{abs(report.extrapolated[i] - data.means[i]) / data.means[i]:.1%}")
+                     f"{report.extrapolated[i]:.4f} (relative error "
+                     f"{abs(report.extrapolated[i] - data.means[i]) / data.means[i]:.1%}); "
+                     f"{report.level:.0%} interval [{low[i]:.4f}, {high[i]:.4f}] ({inside}); "
+                     f"the {_ceil_percent(level)} interval covers it")
     return "\n".join(lines)
+
+
+def _ceil_percent(level: float) -> str:
+    return f"{min(math.ceil(level * 1000) / 10, 99.9):g}%"
