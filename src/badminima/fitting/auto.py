@@ -120,6 +120,7 @@ def fit_auto(data: CurveData, settings: dict) -> FitResult:
         notes += more
     names = tuple(fits)
     weights = combination_weights(validation_errors(data, settings, names), names)
+    logger.debug("auto weights %s; left out: %s", weights, notes or "none")
     w = np.array([weights[name] for name in names])
 
     def log_mean(n):
