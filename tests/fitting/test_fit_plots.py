@@ -31,3 +31,11 @@ def test_learning_curve_panel_shades_the_predictive_interval():
     ax = plot_learning_curve_fits(reports).axes[0]
     labels = [c.get_label() for c in ax.collections]
     assert "pow3: 80% predictive interval" in labels
+
+
+def test_report_figure_has_a_density_panel_only_with_a_density_model():
+    from badminima.report.fit_plots import plot_fit_report
+    laws_only = compare_models(N, ERRORS, models=["pow3"], n_bootstrap=0)
+    assert len(plot_fit_report(laws_only).axes) == 1
+    with_density = compare_models(N, ERRORS, models=["pow3", "shifted-beta"], n_bootstrap=0)
+    assert len(plot_fit_report(with_density).axes) == 2

@@ -110,8 +110,15 @@ def plot_fitted_densities(reports, ax=None):
 
 
 def plot_fit_report(reports):
-    """Both panels side by side: learning-curve fits and fitted densities."""
+    """Learning-curve fits and, when a density model was fitted, the fitted densities."""
     import matplotlib.pyplot as plt
+    has_density = any(r.estimator is not None and r.estimator.density_ is not None
+                      for r in reports)
+    if not has_density:
+        fig, ax = plt.subplots(figsize=(7, 5))
+        plot_learning_curve_fits(reports, ax=ax)
+        fig.tight_layout()
+        return fig
     fig, (left, right) = plt.subplots(1, 2, figsize=(13, 5))
     plot_learning_curve_fits(reports, ax=left)
     plot_fitted_densities(reports, ax=right)
