@@ -19,8 +19,9 @@ density of the held-out means (per point, in ``ln e``), and the empirical covera
 80% and 95% predictive intervals (pooled over held-out points). A model that cannot be
 fitted to a curve is recorded with its message (``failures``), never skipped silently.
 
-``--max-curves`` draws a seeded subsample of the curves (default 24, about three minutes
-with the default 2 worker processes on 2 idle cores); ``--max-curves 0`` runs every curve.
+``--max-curves`` draws a seeded subsample of the curves (default 24 with 2 worker processes:
+578 s measured under a load average of ~17 on 2 shared cores; the idle time is not measured
+yet); ``--max-curves 0`` runs every curve.
 ``--json`` prints one JSON object.
 """
 
