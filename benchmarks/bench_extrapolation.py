@@ -21,8 +21,8 @@ fitted to a curve is recorded with its message (``failures``), never skipped sil
 
 ``--max-curves`` draws a seeded subsample of the curves (default 24 with 2 worker processes:
 578 s measured under a load average of ~17, 377 s under ~5-12, on 2 shared cores (same
-scores: the run is seeded); the idle time is not measured
-yet); ``--max-curves 0`` runs every curve.
+scores: the run is seeded; the idle time is not measured yet); ``--max-curves 0`` runs
+every curve.
 ``--json`` prints one JSON object.
 """
 
