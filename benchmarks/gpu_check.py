@@ -21,7 +21,6 @@ Without a CUDA device it prints one line saying so and exits with status 3.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import os
 import sys

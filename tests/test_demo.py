@@ -48,6 +48,10 @@ def test_demo_writes_report_results_and_fits(tmp_path, capsys):
     means = {n: sum(e for m, _, _, _, e in rows if m == n) / 3 for n in (40, 320)}
     assert means[320] < means[40]  # more data, lower error: the curve the fit explains
     assert "Models fitted to the learning curve" in (out / "report.md").read_text()
+    assert "auto fitted on n <= 160, at the held-out sizes:" in printed
+    assert "interval covers it" in (out / "report.md").read_text()
+    auto = next(f for f in fits if f["model"] == "auto")
+    assert auto["interval_level"] == 0.8 and len(auto["extrapolated_interval_low"]) == 4
     assert "shifted-beta" in printed
     # a rerun resumes: nothing is trained again
     assert main(args) == 0

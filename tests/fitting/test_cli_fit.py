@@ -114,3 +114,24 @@ def test_unreachable_target_exits_2(pow3_csv, capsys):
 def test_fit_below_that_holds_out_nothing_exits_2(pow3_csv, capsys):
     _bad(["fit", str(pow3_csv), "--models", "pow3", "--fit-below", "1e6"], capsys,
          "holds out no size")
+
+
+def test_fit_defaults_to_auto_with_intervals(pow3_csv, capsys):
+    assert main(["fit", str(pow3_csv), "--json", "--bootstrap", "0", "--level", "0.9"]) == 0
+    (out,) = json.loads(capsys.readouterr().out)
+    assert out["model"] == "auto" and out["interval_level"] == 0.9
+    assert set(out["params"]) == {"w_pow3", "w_pow2-tail"}
+    assert all(v is None for v in out["param_stderr"].values())  # weights: no stderr
+    low, high = out["extrapolated_interval_low"], out["extrapolated_interval_high"]
+    assert all(lo < p < hi for lo, p, hi in zip(low, out["extrapolated"], high))
+
+
+def test_plan_defaults_to_auto_with_a_predictive_interval(pow3_csv, capsys):
+    assert main(["plan", str(pow3_csv), "--target-error", "0.05", "--bootstrap", "0"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("auto: mean test error <= 0.05 needs n = ")
+    assert "80% predictive interval [" in out
+
+
+def test_bad_level_exits_2(pow3_csv, capsys):
+    _bad(["fit", str(pow3_csv), "--level", "1.5"], capsys, "--level must be a probability")

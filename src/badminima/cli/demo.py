@@ -6,14 +6,18 @@
    error on nested subsets of scikit-learn's bundled digits), stored in ``OUT/results.db``;
    a rerun resumes it and skips finished runs.
 3. Every density model and learning-curve law fitted to that curve, ranked by held-out
-   extrapolation error; ``OUT/report.md`` gathers the tables and figures.
+   extrapolation error, and the held-out error of ``auto`` (the default model) with its
+   predictive interval; ``OUT/report.md`` gathers the tables and figures.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 from pathlib import Path
+
+import numpy as np
 
 from badminima.cli.figures import save_figure
 
@@ -97,9 +101,41 @@ def _fit(config, out: Path, args) -> str:
     print("\n== 3. fit: density models and learning-curve laws (docs/science.md section 3)")
     reports = compare_models(n, errors, n_bootstrap=args.bootstrap, seed=0)
     table = format_table(reports)
-    print(table)
+    held_out = held_out_summary(reports)
+    print(f"{table}\n{held_out}")
     (out / "fit.json").write_text(json.dumps([r.to_dict() for r in reports], indent=2))
     save_figure(plot_fit_report(reports), out / "fit.png")
     return ("## 3. Models fitted to the learning curve\n\nRanked by extrapolation error "
             "(fit on the smaller sizes, predict the held-out larger ones); "
-            f"`badminima fit {out / 'results.db'}`.\n\n```\n{table}\n```\n\n![fit](fit.png)")
+            f"`badminima fit {out / 'results.db'} --models all`.\n\n```\n{table}\n```\n\n"
+            f"{held_out}\n\n![fit](fit.png)")
+
+
+def held_out_summary(reports, model: str = "auto") -> str:
+    """The held-out errors of ``model`` fitted on the smaller sizes, with the intervals.
+
+    For each held-out size: the measured mean, the prediction with its central interval at
+    the report's level, and the smallest central level whose interval covers the measured
+    mean (``|2 F(e) - 1|`` for the predictive cdf ``F``).
+    """
+    report = next((r for r in reports if r.model == model and r.estimator is not None), None)
+    if report is None or report.extrapolation_fit is None:
+        return f"{model}: no held-out extrapolation (too few sizes)."
+    data, holdout = report.estimator.data_, report.holdout
+    low, high = report.extrapolated_interval
+    held = data.sizes > holdout.fit_below
+    covering = np.abs(2 * report.extrapolation_fit.predictive(data.sizes[held])
+                      .cdf(data.means[held]) - 1)
+    lines = [f"{model} fitted on n <= {holdout.fit_below:g}, at the held-out sizes:"]
+    for i, level in zip(np.flatnonzero(held), covering):
+        inside = "inside" if low[i] <= data.means[i] <= high[i] else "outside"
+        lines.append(f"  n = {data.sizes[i]:g}: measured {data.means[i]:.4f}, predicted "
+                     f"{report.extrapolated[i]:.4f} (relative error "
+                     f"{abs(report.extrapolated[i] - data.means[i]) / data.means[i]:.1%}); "
+                     f"{report.level:.0%} interval [{low[i]:.4f}, {high[i]:.4f}] ({inside}); "
+                     f"the {_ceil_percent(level)} interval covers it")
+    return "\n".join(lines)
+
+
+def _ceil_percent(level: float) -> str:
+    return f"{min(math.ceil(level * 1000) / 10, 99.9):g}%"

@@ -31,8 +31,9 @@ def register(subparsers) -> None:
         description="Fit density models (docs/science.md section 3) and the empirical laws to a "
                     "measured learning curve; rank them by held-out extrapolation error.")
     _add_source_options(fit)
-    fit.add_argument("--models", default="all",
-                     help="comma-separated model names, or 'all' (default): %(models)s").models = _MODELS
+    fit.add_argument("--models", default="auto",
+                     help="comma-separated model names, or 'all': %(models)s "
+                          "(default: auto, the combination of the others)").models = _MODELS
     fit.add_argument("--fit-below", type=float, metavar="N",
                      help="extrapolation test: fit on n <= N, score the larger sizes "
                           "(default: hold out the largest quarter of the sizes)")
@@ -44,12 +45,13 @@ def register(subparsers) -> None:
     plan = subparsers.add_parser(
         "plan", help="training-set size needed for a target mean test error",
         description="Fit one model and invert its learning curve: the smallest n whose "
-                    "predicted mean test error is at most the target, with a bootstrap interval.")
+                    "predicted mean test error is at most the target, with the interval from the "
+                    "model's predictive distribution.")
     _add_source_options(plan)
     plan.add_argument("--target-error", type=float, required=True, metavar="X",
                       help="target mean test error, in (0, 1)")
-    plan.add_argument("--model", default="shifted-beta", metavar="MODEL",
-                      help="model to invert, one of %(models)s (default: shifted-beta)").models = _MODELS
+    plan.add_argument("--model", default="auto", metavar="MODEL",
+                      help="model to invert, one of %(models)s (default: auto)").models = _MODELS
     plan.add_argument("--json", action="store_true", help="print a JSON object")
     plan.set_defaults(handler=_run_plan)
 
@@ -69,6 +71,8 @@ def _add_source_options(parser: argparse.ArgumentParser) -> None:
                         help="upper end of the error range of density models, e.g. the "
                              "chance level 1-1/C (default 1)")
     parser.add_argument("--seed", type=int, default=0, help="seed of starts and bootstrap")
+    parser.add_argument("--level", type=float, default=0.8, metavar="L",
+                        help="probability of the predictive intervals (default 0.8)")
 
 
 def load_source(path: Path, experiment: str | None = None):
@@ -121,6 +125,12 @@ def _fit_params(args) -> dict:
             "seed": args.seed, "eps_max": args.eps_max}
 
 
+def _level(args) -> float:
+    if not 0 < args.level < 1:
+        raise InvalidParameterError(f"--level must be a probability in (0, 1); got {args.level:g}.")
+    return args.level
+
+
 def _parse_models(text: str) -> tuple[tuple[str, ...], bool]:
     from badminima.fitting import MODEL_NAMES
     if text.strip() == "all":
@@ -145,7 +155,7 @@ def _run_fit(args) -> int:
     compare_log.addFilter(_shown_in_table)
     try:
         reports = compare_models(n, errors, models=models, fit_below=args.fit_below,
-                                 strict=strict, **_fit_params(args))
+                                 strict=strict, level=_level(args), **_fit_params(args))
     finally:
         compare_log.removeFilter(_shown_in_table)
     fitted = [r for r in reports if r.estimator is not None]
@@ -181,7 +191,8 @@ def format_table(reports) -> str:
     fitted = [r for r in reports if r.estimator is not None]
     holdout = next((r.holdout for r in fitted if r.holdout is not None), None)
     head = (f"{'rank':>4}  {'model':<15} {'chi2_red':>9} {'AIC':>10} {'BIC':>10} "
-            f"{'extrap_err':>10}  parameters (+- bootstrap stderr)")
+            f"{'extrap_err':>10} {'extrapolated at n_max [interval]':>33}  "
+            f"parameters (+- stderr)")
     lines = [head, "-" * len(head)]
     for rank, r in enumerate(reports, start=1):
         if r.estimator is None:
@@ -191,36 +202,51 @@ def format_table(reports) -> str:
         params = "  ".join(f"{k}={_fmt(v)}+-{_fmt(est.stderr_[k], 2)}"
                            for k, v in est.params_.items())
         lines.append(f"{rank:>4}  {r.model:<15} {_fmt(est.chi2_red_):>9} {_fmt(est.aic_, 5):>10} "
-                     f"{_fmt(est.bic_, 5):>10} {_fmt(r.extrapolation_error, 3):>10}  {params}")
-        lines.extend(f"{'':>21}note: {note}" for note in r.notes)
+                     f"{_fmt(est.bic_, 5):>10} {_fmt(r.extrapolation_error, 3):>10} "
+                     f"{_at_largest(r):>33}  {params}")
+        lines.extend(f"{'':>21}note: {note}"
+                     for note in r.notes + list(est.result_.extras.get("notes", [])))
     if holdout is not None:
         lines.append(f"extrap_err: relative mean absolute error at n > {holdout.fit_below:g} "
                      f"({', '.join(f'{s:g}' for s in holdout.held_out)}) of the fit on "
-                     f"n <= {holdout.fit_below:g}; ranked by it, then AIC.")
+                     f"n <= {holdout.fit_below:g}; ranked by it, then AIC. The interval is "
+                     f"{fitted[0].level:.0%} of the predictive distribution of the mean at "
+                     f"n_max = {holdout.held_out[-1]:g} (measured: {fitted[0].estimator.data_.means[-1]:.4g}).")
     return "\n".join(lines)
+
+
+def _at_largest(report) -> str:
+    """The extrapolation fit's prediction at the largest size and its predictive interval."""
+    interval = report.extrapolated_interval
+    if interval is None:
+        return "-"
+    return (f"{_fmt(report.extrapolated[-1])} [{_fmt(interval[0][-1])}, "
+            f"{_fmt(interval[1][-1])}]")
 
 
 def _run_plan(args) -> int:
     from badminima.fitting import LearningCurveFit, get_model, plan_sample_size
-    if args.model != "nonparametric":
-        get_model(args.model)  # unknown names fail before the data are read
+    get_model(args.model)  # unknown names fail before the data are read
+    level = _level(args)
     n, errors = load_checked_source(args, (args.model,))
     fit = LearningCurveFit(args.model, **_fit_params(args)).fit(n, errors)
-    plan = plan_sample_size(fit, args.target_error)
+    plan = plan_sample_size(fit, args.target_error, level)
     if args.json:
         print(json.dumps({"model": args.model, "target_error": plan.target, "n": plan.n,
                           "low": _json_number(plan.low), "high": _json_number(plan.high),
-                          "floor": plan.floor, "params": fit.params_,
-                          "param_stderr": fit.stderr_}, indent=2))
+                          "interval_level": plan.level, "floor": plan.floor,
+                          "params": fit.params_, "param_stderr": _clean_dict(fit.stderr_)},
+                         indent=2))
         return 0
-    if plan.low is None:
-        interval = "no interval: no bootstrap refits"
-    else:
-        high = "unreachable" if math.isinf(plan.high) else f"{plan.high:.0f}"
-        interval = f"95% bootstrap interval [{plan.low:.0f}, {high}]"
-    print(f"{args.model}: mean test error <= {plan.target:g} needs n = {plan.n} ({interval}); "
+    high = "unreachable" if math.isinf(plan.high) else f"{plan.high:.0f}"
+    print(f"{args.model}: mean test error <= {plan.target:g} needs n = {plan.n} "
+          f"({plan.level:.0%} predictive interval [{plan.low:.0f}, {high}]); "
           f"fitted error floor {plan.floor:.4g}")
     return 0
+
+
+def _clean_dict(values: dict) -> dict:
+    return {k: _json_number(v) for k, v in values.items()}
 
 
 def _json_number(value):

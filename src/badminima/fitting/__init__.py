@@ -3,7 +3,12 @@
 docs/science.md section 3. Public API::
 
     from badminima.fitting import (LearningCurveFit, MODELS, MODEL_NAMES, get_model,
-                                   compare_models, plan_sample_size, read_curve_csv)
+                                   compare_models, plan_sample_size, read_curve_csv,
+                                   PredictiveDistribution)
+
+Every fit has a predictive distribution of the measured mean error at any n
+(:mod:`badminima.fitting.predictive`); ``auto`` (the default model) combines the others
+(:mod:`badminima.fitting.auto`).
 
 Names are imported on first use, so reading the model registry (``MODEL_NAMES``, as the CLI
 does to build its options) does not import the optimizers.
@@ -20,6 +25,7 @@ _EXPORTS = {
     "MODEL_NAMES": "badminima.fitting.models", "MODELS": "badminima.fitting.models",
     "ModelSpec": "badminima.fitting.models", "get_model": "badminima.fitting.models",
     "Plan": "badminima.fitting.planning", "plan_sample_size": "badminima.fitting.planning",
+    "PredictiveDistribution": "badminima.fitting.predictive",
 }
 
 __getattr__, __dir__, __all__ = attach(__name__, _EXPORTS)

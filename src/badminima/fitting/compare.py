@@ -14,6 +14,7 @@ from badminima.fitting.data import CurveData, curve_data
 from badminima.fitting.estimator import LearningCurveFit
 from badminima.fitting.extrapolation import Holdout, extrapolate, split_sizes
 from badminima.fitting.models import MODEL_NAMES
+from badminima.fitting.predictive import DEFAULT_LEVEL
 
 logger = logging.getLogger(__name__)
 
@@ -24,7 +25,8 @@ class ModelReport:
 
     ``estimator`` is ``None`` and ``failure`` says why when the model could not be fitted.
     ``extrapolation_fit`` is the fit on ``n <= holdout.fit_below`` and ``extrapolated`` its
-    prediction at every size.
+    prediction at every size; ``extrapolated_interval`` is its central predictive interval
+    of probability ``level`` there (:mod:`badminima.fitting.predictive`).
     """
 
     model: str
@@ -37,6 +39,18 @@ class ModelReport:
     failure: str | None = None
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
+    level: float = DEFAULT_LEVEL
+
+    @property
+    def extrapolated_interval(self) -> tuple[np.ndarray, np.ndarray] | None:
+        if self.extrapolation_fit is None:
+            return None
+        return self.extrapolation_fit.predict_interval(self.sizes, self.level)
+
+    @property
+    def interval(self) -> tuple[np.ndarray, np.ndarray]:
+        """Predictive interval of the fit on all sizes, at every size."""
+        return self.estimator.predict_interval(self.sizes, self.level)
 
     def to_dict(self) -> dict:
         """The JSON object of ``badminima fit --json`` (NaN and inf become null)."""
@@ -50,12 +64,17 @@ class ModelReport:
                 "extrapolation_error": _clean(self.extrapolation_error),
                 "fit_below": None if self.holdout is None else self.holdout.fit_below,
                 "predicted": _clean(est.predict(self.sizes)),
-                "extrapolated": _clean(self.extrapolated), "seconds": round(self.seconds, 3)}
+                "extrapolated": _clean(self.extrapolated), "interval_level": self.level}
+        interval = self.extrapolated_interval
+        out["extrapolated_interval_low"] = None if interval is None else _clean(interval[0])
+        out["extrapolated_interval_high"] = None if interval is None else _clean(interval[1])
+        out["seconds"] = round(self.seconds, 3)
         extra = est.result_.extras.get("determined_eps_range")
         if extra is not None:
             out["determined_eps_range"] = _clean(extra)
-        if self.notes:
-            out["notes"] = list(self.notes)
+        notes = list(self.notes) + list(est.result_.extras.get("notes", []))
+        if notes:
+            out["notes"] = notes
         return out
 
 
@@ -70,10 +89,11 @@ def _clean(value):
     return value if math.isfinite(value) else None
 
 
-def fit_one(model: str, data: CurveData, holdout: Holdout | None, params: dict) -> ModelReport:
+def fit_one(model: str, data: CurveData, holdout: Holdout | None, params: dict,
+            level: float = DEFAULT_LEVEL) -> ModelReport:
     """Fit ``model`` on all the data and, when ``holdout`` is given, on its fit sizes."""
     start = time.perf_counter()
-    report = ModelReport(model=model, sizes=data.sizes, holdout=holdout)
+    report = ModelReport(model=model, sizes=data.sizes, holdout=holdout, level=level)
     report.estimator = LearningCurveFit(model, **params).fit(data.n, data.errors)
     if holdout is not None:
         try:
@@ -86,7 +106,8 @@ def fit_one(model: str, data: CurveData, holdout: Holdout | None, params: dict) 
 
 
 def compare_models(n, errors, models=MODEL_NAMES, fit_below: float | None = None,
-                   strict: bool = True, **params) -> list[ModelReport]:
+                   strict: bool = True, level: float = DEFAULT_LEVEL,
+                   **params) -> list[ModelReport]:
     """Fit every model in ``models``; rank by extrapolation error (then AIC).
 
     Parameters
@@ -99,6 +120,8 @@ def compare_models(n, errors, models=MODEL_NAMES, fit_below: float | None = None
         quarter of the sizes (:func:`badminima.fitting.extrapolation.split_sizes`).
     strict : bool
         Raise the first :class:`FitError` (True), or record it in the report (False).
+    level : float
+        Probability of the predictive intervals in the reports.
     **params
         Passed to :class:`LearningCurveFit` (``loss``, ``n_starts``, ``n_bootstrap``, ...).
     """
@@ -112,12 +135,13 @@ def compare_models(n, errors, models=MODEL_NAMES, fit_below: float | None = None
     reports = []
     for model in models:
         try:
-            reports.append(fit_one(model, data, holdout, params))
+            reports.append(fit_one(model, data, holdout, params, level))
         except BadminimaError as exc:
             if strict:
                 raise
             logger.warning("model %r not fitted: %s", model, exc)
-            reports.append(ModelReport(model=model, sizes=data.sizes, failure=str(exc)))
+            reports.append(ModelReport(model=model, sizes=data.sizes, failure=str(exc),
+                                       level=level))
     return sorted(reports, key=_rank_key)
 
 

@@ -1,48 +1,54 @@
-"""``LearningCurveFit``: a scikit-learn-style estimator over every learning-curve model."""
+"""``LearningCurveFit``: a scikit-learn estimator over every learning-curve model."""
 
 from __future__ import annotations
 
 import numpy as np
+from sklearn.base import BaseEstimator
 
 from badminima.errors import FitError
 from badminima.fitting.data import curve_data
 from badminima.fitting.models import MODEL_NAMES, get_model
-from badminima.fitting.nonparametric import fit_nonparametric
-from badminima.fitting.parametric import fit_parametric
+from badminima.fitting.predictive import (
+    DEFAULT_LEVEL,
+    PredictiveDistribution,
+    log_scale,
+    run_scatter,
+    spread_of,
+)
+from badminima.fitting.solvers import solve
 from badminima.validation import check_choice, check_int, check_real
 
 LOSSES = ("wls", "likelihood")
+_OWNER = "LearningCurveFit"
 
 
-def _solve_parametric(name, data, settings):
-    return fit_parametric(get_model(name), data, **settings)
+def _choice(choices):
+    return lambda name, value: check_choice(name, value, _OWNER, choices)
 
 
-def _solve_nonparametric(name, data, settings):
-    if settings.pop("loss") != "wls":
-        raise FitError("model 'nonparametric' supports only loss='wls'.")
-    settings.pop("n_starts")
-    return fit_nonparametric(data, **settings)
+def _integer(low):
+    return lambda name, value: check_int(name, value, _OWNER, low)
 
 
-#: model name -> solver(name, data, settings) -> FitResult
-SOLVERS = {name: _solve_parametric for name in MODEL_NAMES}
-SOLVERS["nonparametric"] = _solve_nonparametric
+def _fraction_up_to_one(name, value):
+    return check_real(name, value, _OWNER, 0, 1, "right")
 
 
-class LearningCurveFit:
-    """Fit a learning-curve model to per-run test errors.
+class LearningCurveFit(BaseEstimator):
+    """Fit a learning-curve model to per-run test errors (a scikit-learn estimator).
 
     Parameters
     ----------
     model : str
-        One of :data:`badminima.fitting.models.MODEL_NAMES`: density models
-        ``shifted-beta``, ``memorization``, ``rare-good-tail``, ``nonparametric`` (their
-        prediction is ``learning_curve(D, n)`` of :mod:`badminima.theory`), or the laws
-        ``pow3``, ``pow4``, ``mmf4``, ``wbl4``, ``exp3``.
+        One of :data:`badminima.fitting.models.MODEL_NAMES`: ``auto`` (default: a combination
+        of the others weighted by their extrapolation on the curve itself,
+        :mod:`badminima.fitting.auto`), the density models ``shifted-beta``,
+        ``memorization``, ``rare-good-tail``, ``nonparametric`` (their prediction is
+        ``learning_curve(D, n)`` of :mod:`badminima.theory`), the laws ``pow3``, ``pow4``,
+        ``mmf4``, ``wbl4``, ``exp3``, or the baseline ``last``.
     loss : {"wls", "likelihood"}
         Weighted least squares on the per-size means, or the Gaussian likelihood of the
-        runs with the model's own spread (density models; see
+        runs with the model's own spread (parametric density models; see
         :mod:`badminima.fitting.parametric`).
     n_starts : int
         Optimizer starts (the data-driven guess plus random points in the box).
@@ -62,6 +68,9 @@ class LearningCurveFit:
     n_params_ : float
     density_ : Density or None
         The fitted true-error density (``None`` for laws).
+    spread_ : Spread
+        The calibrated misfit terms of the predictive distribution
+        (:mod:`badminima.fitting.predictive`).
     result_ : FitResult
     data_ : CurveData
 
@@ -71,9 +80,23 @@ class LearningCurveFit:
     ...                                                 [.5, .52, .2, .21, .1, .1])
     >>> sorted(fit.params_)
     ['a', 'b', 'c']
+    >>> low, high = fit.predict_interval([10000], level=0.8)
+    >>> bool(low[0] < fit.predict([10000])[0] < high[0])
+    True
     """
 
-    def __init__(self, model: str = "shifted-beta", loss: str = "wls", n_starts: int = 4,
+    #: The rule of each parameter, declared once and applied in :meth:`fit`
+    #: (the role of scikit-learn's ``_parameter_rules``).
+    _parameter_rules = {
+        "model": _choice(MODEL_NAMES),
+        "loss": _choice(LOSSES),
+        "n_starts": _integer(1),
+        "n_bootstrap": _integer(0),
+        "seed": _integer(0),
+        "eps_max": _fraction_up_to_one,
+    }
+
+    def __init__(self, model: str = "auto", loss: str = "wls", n_starts: int = 4,
                  n_bootstrap: int = 20, seed: int = 0, eps_max: float = 1.0):
         self.model = model
         self.loss = loss
@@ -82,27 +105,32 @@ class LearningCurveFit:
         self.seed = seed
         self.eps_max = eps_max
 
-    def get_params(self) -> dict:
-        return {"model": self.model, "loss": self.loss, "n_starts": self.n_starts,
-                "n_bootstrap": self.n_bootstrap, "seed": self.seed, "eps_max": self.eps_max}
-
-    def _settings(self) -> dict:
-        owner = "LearningCurveFit"
-        check_choice("model", self.model, owner, MODEL_NAMES)
-        return {"loss": check_choice("loss", self.loss, owner, LOSSES),
-                "n_starts": check_int("n_starts", self.n_starts, owner, 1),
-                "n_bootstrap": check_int("n_bootstrap", self.n_bootstrap, owner, 0),
-                "seed": check_int("seed", self.seed, owner, 0),
-                "eps_max": check_real("eps_max", self.eps_max, owner, 0, 1, "right")}
+    def _validated_params(self) -> dict:
+        """Every parameter checked by its rule in :attr:`_parameter_rules`."""
+        return {name: rule(name, getattr(self, name))
+                for name, rule in self._parameter_rules.items()}
 
     def fit(self, n, errors) -> "LearningCurveFit":
-        """Fit to runs: ``n[r]`` training-set size and ``errors[r]`` test error of run ``r``."""
-        settings = self._settings()
+        """Fit to runs: ``n[r]`` training-set size and ``errors[r]`` test error of run ``r``.
+
+        Raises
+        ------
+        FitError
+            Bad data (2-D input, NaN, sizes that are not positive integers, ...) or a model
+            that cannot be fitted to them.
+        """
+        settings = self._validated_params()
+        model = settings.pop("model")
+        for name, value in (("n", n), ("errors", errors)):
+            if np.ndim(value) > 1:
+                raise FitError(f"{_OWNER}.fit: {name} must be 1-D (one entry per run); got an "
+                               f"array of shape {np.shape(value)}.")
         data = curve_data(n, errors)
-        if np.max(data.means) > settings["eps_max"] and self.model in _DENSITY_MODELS:
+        spec = get_model(model)
+        if np.max(data.means) > settings["eps_max"] and spec.is_density:
             raise FitError(f"mean test errors reach {np.max(data.means):g}, above "
                            f"eps_max={settings['eps_max']:g}.")
-        result = SOLVERS[self.model](self.model, data, settings)
+        result = solve(model, data, settings)
         self.data_, self.result_ = data, result
         self.params_ = dict(zip(result.param_names, map(float, result.theta)))
         self.stderr_ = dict(zip(result.param_names, map(float, result.stderr)))
@@ -110,6 +138,7 @@ class LearningCurveFit:
         self.chi2_, self.chi2_red_ = result.chi2, result.chi2_red
         self.aic_, self.bic_, self.n_params_ = result.aic, result.bic, result.n_params
         self.density_ = result.density
+        self.spread_ = spread_of(model)
         return self
 
     def _check_fitted(self):
@@ -122,5 +151,20 @@ class LearningCurveFit:
         self._check_fitted()
         return self.result_.predict(np.asarray(n, dtype=float))
 
+    def predictive(self, n) -> PredictiveDistribution:
+        """Distribution of the measured mean test error at sizes ``n``.
 
-_DENSITY_MODELS = ("shifted-beta", "memorization", "rare-good-tail", "nonparametric")
+        A Student t in ``ln e`` around :meth:`predict`, whose scale adds the parameter
+        uncertainty, the scatter between runs and the calibrated misfit that grows with the
+        distance beyond the largest fitted size (:mod:`badminima.fitting.predictive`).
+        """
+        self._check_fitted()
+        n = np.atleast_1d(np.asarray(n, dtype=float))
+        scale = log_scale(self.result_.log_prediction_sd(n), n, float(self.data_.sizes[-1]),
+                          run_scatter(self.data_), self.spread_)
+        return PredictiveDistribution(self.predict(n), scale, self.spread_.df)
+
+    def predict_interval(self, n, level: float = DEFAULT_LEVEL) -> tuple[np.ndarray, np.ndarray]:
+        """Central predictive interval of probability ``level`` for the mean error at ``n``."""
+        level = check_real("level", level, f"{_OWNER}.predict_interval", 0, 1, "neither")
+        return self.predictive(n).interval(level)

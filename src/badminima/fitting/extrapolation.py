@@ -22,6 +22,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from sklearn.base import clone
 
 from badminima.errors import FitError
 from badminima.fitting.data import CurveData
@@ -78,7 +79,7 @@ def extrapolate(estimator, data: CurveData, holdout: Holdout):
     """
     mask = np.isin(data.sizes, holdout.fit_sizes)
     train = data.select(mask)
-    clone = type(estimator)(**estimator.get_params()).fit(train.n, train.errors)
-    predicted = clone.predict(data.sizes)
+    refit = clone(estimator).fit(train.n, train.errors)
+    predicted = refit.predict(data.sizes)
     score = relative_mae(predicted[~mask], data.means[~mask])
-    return score, clone, predicted
+    return score, refit, predicted

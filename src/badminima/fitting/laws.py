@@ -7,11 +7,13 @@ Mohr et al., as surveyed by Viering & Loog (2022), written for a *decreasing err
 ========  ==================================  =======================================
 name      formula                             parameters
 ========  ==================================  =======================================
+``pow2``  ``b n^(-c)``                         pure power law (no floor)
 ``pow3``  ``a + b n^(-c)``                    asymptote a, scale b, exponent c
 ``pow4``  ``a + b (n + d)^(-c)``              pow3 with an offset d of the sample size
 ``mmf4``  ``(a b + c n^d) / (b + n^d)``       Morgan-Mercer-Flodin: E(0)=a, E(inf)=c
 ``wbl4``  ``a + b exp(-c n^d)``               Weibull: E(inf)=a, E(0)=a+b
 ``exp3``  ``a + b exp(-c n)``                 exponential decay to a
+``last``  ``a``                               the last measured mean (baseline)
 ========  ==================================  =======================================
 
 They are not densities: they predict the mean only (docs/science.md section 3 asks for them as
@@ -27,6 +29,11 @@ T. Viering, M. Loog, "The shape of learning curves: a review", IEEE TPAMI 2022.
 from __future__ import annotations
 
 import numpy as np
+
+
+def pow2(n, b, c):
+    r"""Pure power law, :math:`E(n) = b n^{-c}` (a straight line in log-log axes)."""
+    return b * np.exp(-c * np.log(n))
 
 
 def pow3(n, a, b, c):
@@ -55,3 +62,8 @@ def wbl4(n, a, b, c, d):
 def exp3(n, a, b, c):
     r"""Exponential law, :math:`E(n) = a + b \exp(-c n)`."""
     return a + b * np.exp(-c * n)
+
+
+def constant(n, a):
+    r"""No learning: :math:`E(n) = a`, the baseline "predict the last measured mean"."""
+    return np.full(np.shape(n), a, dtype=float)

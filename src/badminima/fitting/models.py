@@ -8,9 +8,14 @@ Two kinds of parametric model share one interface (:class:`ModelSpec`):
 * **laws** (:mod:`badminima.fitting.laws`): closed formulas from the learning-curve
   literature, fitted with the same code as baselines.
 
-The free-form density (``nonparametric``) is a model without a fixed parameter vector;
-its solver lives in :mod:`badminima.fitting.nonparametric` and is registered in
-:data:`SOLVERS` of :mod:`badminima.fitting.estimator`.
+Two more kinds are registered here so that every name has one spec (:func:`get_model`):
+
+* ``free-form``: the nonparametric density (:mod:`badminima.fitting.nonparametric`), whose
+  reported parameters summarize a piecewise-constant density;
+* ``combination``: ``auto`` (:mod:`badminima.fitting.auto`), a weighted combination of the
+  other models whose reported parameters are the weights.
+
+:data:`badminima.fitting.estimator.SOLVERS` maps each kind to its solver.
 
 Memorization model (chosen here, docs/science.md section 3): a Shifted Beta base
 ``D(eps)`` above the floor ``eps_min`` with shapes ``(a, b)``, whose members memorize a
@@ -41,7 +46,7 @@ class ModelSpec:
     ----------
     name : str
         The name used by the CLI and in JSON.
-    kind : {"density", "law"}
+    kind : {"density", "law", "free-form", "combination", "baseline"}
     params : tuple of str
     bounds : tuple of (low, high)
         Box constraints in natural units; ``None`` high means "up to eps_max" (a floor).
@@ -56,6 +61,9 @@ class ModelSpec:
     floor : str
         The parameter that is the large-``n`` limit of the curve (used by planning).
     description : str
+    tail : int
+        When positive, the model is fitted to the runs of the last ``tail`` sizes only (a
+        local law: ``pow2-tail`` is the power law through the end of the curve).
     """
 
     name: str
@@ -63,15 +71,21 @@ class ModelSpec:
     params: tuple[str, ...]
     bounds: tuple[tuple[float, float | None], ...]
     log_scale: tuple[bool, ...]
-    initial: Callable[[CurveData], np.ndarray]
+    initial: Callable[[CurveData], np.ndarray] | None = None
     build: Callable | None = None
     formula: Callable | None = None
     floor: str = ""
     description: str = ""
+    tail: int = 0
 
     @property
     def n_params(self) -> int:
         return len(self.params)
+
+    @property
+    def is_density(self) -> bool:
+        """Whether the model is a true-error density (its curve never exceeds ``eps_max``)."""
+        return self.kind in ("density", "free-form")
 
     def box(self, eps_max: float) -> tuple[np.ndarray, np.ndarray]:
         """Lower and upper bounds in natural units (a floor stays below ``eps_max``)."""
@@ -128,6 +142,13 @@ def _pow_guess(data: CurveData) -> np.ndarray:
     return np.array([a, b, c])
 
 
+def _pow2_guess(data: CurveData) -> np.ndarray:
+    x, y = np.log(data.sizes), np.log(np.maximum(data.means, 1e-12))
+    slope = np.polyfit(x, y, 1)[0] if x.size > 1 else -0.5
+    c = float(np.clip(-slope, 1e-3, 5.0))
+    return np.array([float(np.exp(np.mean(y + c * x))), c])
+
+
 def _pow4_guess(data: CurveData) -> np.ndarray:
     return np.append(_pow_guess(data), 1.0)
 
@@ -174,6 +195,8 @@ def _build_rare_good_tail(theta, eps_max):
 _FLOOR = (0.0, None)
 
 MODELS: dict[str, ModelSpec] = {spec.name: spec for spec in (
+    ModelSpec("auto", "combination", (), (), (),
+              description="combination of the models, weights from leave-later-sizes-out"),
     ModelSpec("shifted-beta", "density", ("eps_min", "a", "b"),
               (_FLOOR, (1e-3, 1e4), (1e-3, 1e8)), (False, True, True), _sb_guess,
               build=_build_shifted_beta, floor="eps_min",
@@ -186,6 +209,13 @@ MODELS: dict[str, ModelSpec] = {spec.name: spec for spec in (
               (_FLOOR, (1e-4, 1e3), (0.05, 10.0)), (False, True, True), _rgt_guess,
               build=_build_rare_good_tail, floor="eps_min",
               description="D ~ exp(-c (eps-eps_min)^-gamma) near eps_min"),
+    ModelSpec("nonparametric", "free-form", ("lambda", "eps_floor", "eps_median"), (), (),
+              description="piecewise-constant D(eps), smoothness chosen by cross-validation"),
+    ModelSpec("pow2", "law", ("b", "c"), ((1e-6, 1e6), (1e-3, 5.0)), (True, True),
+              _pow2_guess, formula=laws.pow2, description="b n^-c"),
+    ModelSpec("pow2-tail", "law", ("b", "c"), ((1e-6, 1e6), (1e-3, 5.0)), (True, True),
+              _pow2_guess, formula=laws.pow2, tail=3,
+              description="b n^-c through the last 3 sizes"),
     ModelSpec("pow3", "law", ("a", "b", "c"),
               ((0.0, 1.0), (1e-6, 1e6), (1e-3, 5.0)), (False, True, True), _pow_guess,
               formula=laws.pow3, floor="a", description="a + b n^-c"),
@@ -201,15 +231,17 @@ MODELS: dict[str, ModelSpec] = {spec.name: spec for spec in (
     ModelSpec("exp3", "law", ("a", "b", "c"),
               ((0.0, 1.0), (1e-6, 1.0), (1e-8, 1.0)), (False, True, True), _exp_guess,
               formula=laws.exp3, floor="a", description="a + b exp(-c n)"),
+    ModelSpec("last", "baseline", ("a",), ((0.0, 1.0),), (False,), None,
+              formula=laws.constant, floor="a",
+              description="the mean at the largest fitted n (baseline)"),
 )}
 
-#: Every model name the CLI accepts, in display order (``nonparametric`` has no spec).
-MODEL_NAMES = ("shifted-beta", "memorization", "rare-good-tail", "nonparametric",
-               "pow3", "pow4", "mmf4", "wbl4", "exp3")
+#: Every model name the CLI accepts, in display order.
+MODEL_NAMES = tuple(MODELS)
 
 
 def get_model(name: str) -> ModelSpec:
-    """The spec of a parametric model; unknown names raise with the list of known ones."""
+    """The spec of model ``name`` (every kind); unknown names raise with the list of known ones."""
     try:
         return MODELS[name]
     except KeyError:

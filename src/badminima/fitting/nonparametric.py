@@ -288,24 +288,41 @@ def _cross_validate(edges, data: CurveData, lambdas, v0, reference=None):
     return scores / data.sizes.size, fits
 
 
-def _determined_range(density: PiecewiseUniform, sizes) -> tuple[float, float]:
+def determined_range(density: PiecewiseUniform, sizes) -> tuple[float, float]:
     """From the 5% quantile of ``Q_{n_max}`` to the 95% quantile of ``Q_{n_min}``."""
     low = float(posterior(density, float(np.max(sizes))).ppf(0.05))
     high = float(posterior(density, float(np.min(sizes))).ppf(0.95))
     return low, high
 
 
-def _effective_params(problem: _Problem, v: np.ndarray) -> float:
-    """Trace of the linearized hat matrix in the log weights (in [1, sizes])."""
+def _log_weight_covariance(problem: _Problem, v: np.ndarray) -> np.ndarray:
+    """Inverse of the linearized Hessian of the penalized objective in the log weights."""
     jac = problem.jacobian(v)
     p = softmax(v)
     hess = jac.T @ jac + problem.penalty + _GAUGE * np.outer(p, p)
-    hat = jac @ np.linalg.pinv(hess, hermitian=True) @ jac.T
+    return np.linalg.pinv(hess, hermitian=True)
+
+
+def _effective_params(problem: _Problem, v: np.ndarray, cov: np.ndarray) -> float:
+    """Trace of the linearized hat matrix in the log weights (in [1, sizes])."""
+    jac = problem.jacobian(v)
+    hat = jac @ cov @ jac.T
     return float(np.clip(np.trace(hat), 1.0, problem.data.sizes.size))
 
 
+def _log_sd_function(edges: np.ndarray, v: np.ndarray, cov: np.ndarray):
+    """``n -> sd of ln E_n`` by the delta method, ``d E_n / d v_j = pi_nj (mu_nj - E_n)``."""
+    def log_sd(n):
+        log_q, mu = cell_moments(edges, np.atleast_1d(np.asarray(n, dtype=float)))
+        pi = softmax(log_q + v, axis=1)
+        mean = np.sum(pi * mu, axis=1)
+        grad = pi * (mu - mean[:, None]) / mean[:, None]
+        return np.sqrt(np.clip(np.einsum("nk,kl,nl->n", grad, cov, grad), 0.0, None))
+    return log_sd
+
+
 def _summary(density: PiecewiseUniform, lam, sizes) -> np.ndarray:
-    return np.array([lam, _determined_range(density, sizes)[0], float(density.ppf(0.5))])
+    return np.array([lam, determined_range(density, sizes)[0], float(density.ppf(0.5))])
 
 
 def fit_nonparametric(data: CurveData, *, n_bootstrap: int = 20, seed: int = 0,
@@ -350,6 +367,7 @@ def fit_nonparametric(data: CurveData, *, n_bootstrap: int = 20, seed: int = 0,
     reps = np.array([_summary(d, lam, data.sizes) for d in replicas]).reshape(-1, 3)
     stderr = reps.std(axis=0, ddof=1) if len(reps) > 1 else np.full(3, math.nan)
     residuals = (_learning_curve(density, data.sizes) - data.means) / data.sigmas
+    cov = _log_weight_covariance(problem, v)
 
     def predictor(theta, n, _density=density):
         return _learning_curve(_density, n)
@@ -359,13 +377,14 @@ def fit_nonparametric(data: CurveData, *, n_bootstrap: int = 20, seed: int = 0,
 
     extras = {"edges": edges, "weights": density.weights, "log_weights": v,
               "cv_lambdas": lambdas, "cv_scores": scores,
-              "determined_eps_range": _determined_range(density, data.sizes)}
+              "determined_eps_range": determined_range(density, data.sizes)}
     return FitResult(param_names=("lambda", "eps_floor", "eps_median"),
                      theta=_summary(density, lam, data.sizes), stderr=stderr, replicates=reps,
                      chi2=float(residuals @ residuals), n_points=int(data.sizes.size),
-                     n_params=_effective_params(problem, v), predictor=predictor,
+                     n_params=_effective_params(problem, v, cov), predictor=predictor,
                      density=density, relative_weights=data.relative_weights, extras=extras,
-                     replicate_predictor=replicate_predictor)
+                     replicate_predictor=replicate_predictor,
+                     log_sd=_log_sd_function(edges, v, cov))
 
 
 def _learning_curve(density, n):

@@ -17,7 +17,9 @@ Uncertainties
     (fixed seed) and refit from the best fit; ``stderr`` is the replicates' standard
     deviation. Without replicate runs (one run per size) or with ``n_bootstrap=0`` the
     asymptotic covariance :math:`s^2 (J^T J)^{-1}` of the least-squares Jacobian is used
-    (``s^2`` = reduced chi2 with relative weights, else 1).
+    (``s^2`` = reduced chi2 with relative weights, else 1). The same covariance gives the
+    parameter part of the predictive distribution, the delta-method standard deviation of
+    :math:`\ln E(n)` (:mod:`badminima.fitting.predictive`).
 """
 
 from __future__ import annotations
@@ -124,14 +126,36 @@ def _optimum(spec, tf, data, eps_max, loss, starts):
     return lik.x, wls, float(lik.fun)
 
 
-def _jacobian_stderr(spec, tf, data, eps_max, u, relative) -> np.ndarray:
+def _coords_covariance(spec, tf, data, eps_max, u, relative) -> np.ndarray:
+    """Asymptotic covariance ``s^2 (J^T J)^+`` of the optimizer coordinates ``u``."""
     jac = optimize.approx_fprime(u, _residuals, 1e-6, spec, tf, data, eps_max)
     chi2 = float(np.sum(_residuals(u, spec, tf, data, eps_max) ** 2))
     dof = data.sizes.size - u.size
     scale = chi2 / dof if (relative and dof > 0) else 1.0
-    cov_u = np.linalg.pinv(jac.T @ jac) * scale
+    return np.linalg.pinv(jac.T @ jac) * scale
+
+
+def _jacobian_stderr(tf, u, cov_u) -> np.ndarray:
     dtheta = np.where(tf.log, tf.to_theta(u), 1.0)
     return np.sqrt(np.clip(np.diag(cov_u), 0, None)) * dtheta
+
+
+def _log_sd_function(spec, tf, eps_max, u, cov_u):
+    """``n -> sd of ln E(n)`` by the delta method: ``sqrt(g^T cov_u g)``, ``g = d ln E / du``."""
+    def log_sd(n):
+        n = np.atleast_1d(np.asarray(n, dtype=float))
+        base = np.log(_safe_predict(spec, tf.to_theta(u), n, eps_max))
+        grad = np.empty((u.size, n.size))
+        for k in range(u.size):
+            step = 1e-6 * max(1.0, abs(u[k]))
+            shifted = u.copy()
+            shifted[k] += step
+            with np.errstate(all="ignore"):
+                grad[k] = (np.log(_safe_predict(spec, tf.to_theta(shifted), n, eps_max))
+                           - base) / step
+        var = np.einsum("kn,kl,ln->n", grad, cov_u, grad)
+        return np.sqrt(np.clip(np.where(np.isfinite(var), var, 0.0), 0.0, None))
+    return log_sd
 
 
 def _bootstrap(spec, tf, data, eps_max, loss, u_best, n_bootstrap, rng) -> np.ndarray:
@@ -159,6 +183,8 @@ def fit_parametric(spec: ModelSpec, data: CurveData, *, loss: str = "wls", n_sta
         Fewer distinct sizes than parameters, a likelihood fit of a law, or a model that
         cannot be evaluated anywhere on the data.
     """
+    if spec.tail and data.sizes.size > spec.tail:
+        data = data.select(np.arange(data.sizes.size) >= data.sizes.size - spec.tail)
     if data.sizes.size < spec.n_params:
         raise FitError(f"model {spec.name!r} has {spec.n_params} parameters but the data have "
                        f"only {data.sizes.size} distinct n.")
@@ -175,9 +201,10 @@ def fit_parametric(spec: ModelSpec, data: CurveData, *, loss: str = "wls", n_sta
     if n_bootstrap > 0 and replicates_possible:
         reps = _bootstrap(spec, tf, data, eps_max, loss, u, n_bootstrap, rng)
         stderr = reps.std(axis=0, ddof=1) if len(reps) > 1 else np.full(spec.n_params, math.nan)
-    else:
+    cov_u = _coords_covariance(spec, tf, data, eps_max, u, data.relative_weights)
+    if not (n_bootstrap > 0 and replicates_possible):
         reps = np.empty((0, spec.n_params))
-        stderr = _jacobian_stderr(spec, tf, data, eps_max, u, data.relative_weights)
+        stderr = _jacobian_stderr(tf, u, cov_u)
     theta = tf.to_theta(u)
 
     def predictor(th, n, _spec=spec, _eps_max=eps_max):
@@ -187,4 +214,5 @@ def fit_parametric(spec: ModelSpec, data: CurveData, *, loss: str = "wls", n_sta
                      chi2=chi2, n_points=int(data.n.size if nll is not None else data.sizes.size),
                      n_params=spec.n_params, predictor=predictor,
                      density=spec.density(theta, eps_max), neg_log_likelihood=nll,
-                     relative_weights=data.relative_weights)
+                     relative_weights=data.relative_weights,
+                     log_sd=_log_sd_function(spec, tf, eps_max, u, cov_u))

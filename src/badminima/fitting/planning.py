@@ -1,9 +1,12 @@
 r"""Sample-size planning: the training-set size a fitted model needs for a target mean error.
 
 For a fitted curve :math:`E(n)` (decreasing towards its floor, e.g. ``eps_min``), the plan is
-the smallest integer :math:`n` with :math:`E(n) \le` target. The interval is the 2.5% and
-97.5% quantiles of the same quantity over the bootstrap refits (``inf`` for refits whose
-floor lies above the target). A target at or below the fitted floor is unreachable.
+the smallest integer :math:`n` with :math:`E(n) \le` target. Its interval comes from the
+model's predictive distribution of the mean error (:mod:`badminima.fitting.predictive`): at
+level ``L`` the optimistic end is the smallest ``n`` whose lower ``(1-L)/2`` quantile
+reaches the target, the pessimistic end the smallest ``n`` whose upper quantile does
+(``inf`` when it never does: the target may be unreachable). A target at or below the
+fitted floor is unreachable.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import numpy as np
 
 from badminima.errors import FitError
 from badminima.search import smallest_n
+from badminima.fitting.predictive import DEFAULT_LEVEL
 
 #: The search range of n: the floor is the curve at the upper end.
 N_MAX = 1e12
@@ -29,18 +33,20 @@ class Plan:
     target : float
     n : int
         Smallest n whose predicted mean error is at most ``target``.
-    low, high : float or None
-        2.5% and 97.5% bootstrap quantiles of ``n`` (``inf``: some refits never reach the
-        target; ``None``: no bootstrap replicates).
+    low, high : float
+        Ends of the interval of ``n`` at probability ``level`` (``high`` is ``inf`` when the
+        upper predictive quantile never reaches the target).
     floor : float
         The fitted curve at ``N_MAX`` (its floor).
+    level : float
     """
 
     target: float
     n: int
-    low: float | None
-    high: float | None
+    low: float
+    high: float
     floor: float
+    level: float = DEFAULT_LEVEL
 
 
 def _smallest_n(curve, target: float) -> float:
@@ -49,7 +55,7 @@ def _smallest_n(curve, target: float) -> float:
     return math.inf if n is None else float(n)
 
 
-def plan_sample_size(estimator, target: float) -> Plan:
+def plan_sample_size(estimator, target: float, level: float = DEFAULT_LEVEL) -> Plan:
     """The n needed by a fitted :class:`~badminima.fitting.LearningCurveFit` for ``target``.
 
     Raises
@@ -66,9 +72,8 @@ def plan_sample_size(estimator, target: float) -> Plan:
         raise FitError(f"target error {target:g} is unreachable under model "
                        f"{estimator.model!r}: its fitted error floor is {floor:.4g} "
                        f"(the curve at n={N_MAX:.0e}).")
-    low = high = None
-    if len(result.replicates):
-        needed = np.array([_smallest_n(lambda m, b=b: result.replicate_curve(b, m), target)
-                           for b in range(len(result.replicates))])
-        low, high = (float(np.quantile(needed, q, method="inverted_cdf")) for q in (0.025, 0.975))
-    return Plan(target=float(target), n=int(n), low=low, high=high, floor=floor)
+    tail = 0.5 * (1.0 - level)
+    low = _smallest_n(lambda m: estimator.predictive(m).ppf(tail), target)
+    high = _smallest_n(lambda m: estimator.predictive(m).ppf(1.0 - tail), target)
+    return Plan(target=float(target), n=int(n), low=min(low, n), high=max(high, n),
+                floor=floor, level=level)

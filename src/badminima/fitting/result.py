@@ -39,6 +39,11 @@ class FitResult:
         The fitted true-error density (density models).
     extras : dict
         Model-specific diagnostics (e.g. the eps window the data determine).
+    replicate_predictor : callable or None
+        ``replicate_predictor(b, n)``: the curve of bootstrap refit ``b`` (free-form fits).
+    log_sd : callable or None
+        ``log_sd(n)``: the parameter uncertainty of ``ln E(n)`` (delta method; 0 when None),
+        the ``s_theta(n)`` of :mod:`badminima.fitting.predictive`.
     """
 
     param_names: tuple[str, ...]
@@ -54,6 +59,7 @@ class FitResult:
     relative_weights: bool = False
     extras: dict = field(default_factory=dict)
     replicate_predictor: Callable | None = None
+    log_sd: Callable | None = None
 
     @property
     def dof(self) -> float:
@@ -84,6 +90,14 @@ class FitResult:
 
     def predict(self, n, theta=None) -> np.ndarray:
         return self.predictor(self.theta if theta is None else theta, n)
+
+    def log_prediction_sd(self, n) -> np.ndarray:
+        """Standard deviation of ``ln E(n)`` from the parameter uncertainty (0 when unknown)."""
+        n = np.atleast_1d(np.asarray(n, dtype=float))
+        if self.log_sd is None:
+            return np.zeros(n.shape)
+        sd = np.asarray(self.log_sd(n), dtype=float)
+        return np.where(np.isfinite(sd), sd, 0.0)
 
     def replicate_curve(self, b: int, n) -> np.ndarray:
         """Prediction of bootstrap refit ``b`` at sizes ``n``."""

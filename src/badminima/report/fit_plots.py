@@ -1,4 +1,4 @@
-"""Figures of ``badminima fit``: data, fitted curves, extrapolations and fitted densities.
+"""Figures of ``badminima fit``: data, fitted curves, extrapolations, intervals, fitted densities.
 
 Each function takes an optional matplotlib ``ax`` (or creates a figure) and returns the
 figure; nothing is shown or saved here.
@@ -18,25 +18,39 @@ def _data_of(reports):
     return fitted, fitted[0].estimator.data_
 
 
+def _shaded(fitted) -> set[str]:
+    """Models whose predictive interval is shaded: ``auto`` when fitted, else the top one."""
+    names = [r.model for r in fitted]
+    return {"auto"} if "auto" in names else set(names[:1])
+
+
 def plot_learning_curve_fits(reports, ax=None, extend: float = 10.0):
     """Mean test error per n with standard errors, each model's fit and its extrapolation.
 
     Solid lines: fits on all sizes. Dashed lines: fits on ``n <= fit_below`` (grey band:
-    the held-out sizes), drawn up to ``extend`` times the largest n. Log-log axes.
+    the held-out sizes), drawn up to ``extend`` times the largest n. The shaded band is the
+    predictive interval (``report.level``) of the extrapolation fit of ``auto`` (or of the
+    top-ranked model), :mod:`badminima.fitting.predictive`. Log-log axes.
     """
     fig, ax = figure_and_axes(ax)
     fitted, data = _data_of(reports)
     ax.errorbar(data.sizes, data.means, yerr=data.sigmas, fmt="o", color="black",
                 capsize=3, zorder=5, label="data (mean ± s.e.)")
     grid = np.unique(np.round(np.geomspace(data.sizes[0], data.sizes[-1] * extend, 200)))
+    shaded = _shaded(fitted)
     for k, report in enumerate(fitted):
         color = f"C{k % 10}"
         ax.plot(grid, report.estimator.predict(grid), color=color, lw=1.5, label=report.model)
+        source = report.extrapolation_fit or report.estimator
         if report.extrapolation_fit is not None:
-            ax.plot(grid, report.extrapolation_fit.predict(grid), color=color, lw=1, ls="--")
+            ax.plot(grid, source.predict(grid), color=color, lw=1, ls="--")
+        if report.model in shaded:
+            low, high = source.predict_interval(grid, report.level)
+            ax.fill_between(grid, low, high, color=color, alpha=0.18, lw=0,
+                            label=f"{report.model}: {report.level:.0%} predictive interval")
     holdout = next((r.holdout for r in fitted if r.holdout is not None), None)
     if holdout is not None:
-        ax.axvspan(holdout.fit_below, grid[-1], color="0.9", zorder=0,
+        ax.axvspan(holdout.fit_below, grid[-1], color="0.93", zorder=0,
                    label=f"extrapolation (fit on n ≤ {holdout.fit_below:g}, dashed)")
     ax.set(xscale="log", yscale="log", xlabel="training-set size n",
            ylabel="mean test error", title="learning curve: data, fits, extrapolations")
@@ -44,51 +58,67 @@ def plot_learning_curve_fits(reports, ax=None, extend: float = 10.0):
     return fig
 
 
-def _log_density(report, eps: np.ndarray) -> np.ndarray | None:
-    """``eps * D(eps)``: the fitted density per unit ln(eps)."""
+def _window(report, sizes) -> tuple[float, float] | None:
+    """The eps window the data determine for a density model (None for the others)."""
     est = report.estimator
-    extras = est.result_.extras
-    if "masses" in extras:
-        grid, masses = extras["grid"], extras["masses"]
-        return np.interp(eps, grid, masses / np.log(grid[1] / grid[0]), left=0.0, right=0.0)
     if est.density_ is None:
         return None
-    with np.errstate(all="ignore"):
-        values = eps * np.asarray(est.density_.pdf(eps), dtype=float)
-    return np.where(np.isfinite(values), values, 0.0)
+    window = est.result_.extras.get("determined_eps_range")
+    if window is None:
+        from badminima.fitting.nonparametric import determined_range
+        try:
+            window = determined_range(est.density_, sizes)
+        except (ValueError, ArithmeticError):
+            return None
+    low, high = map(float, window)
+    return (low, high) if 0 < low < high else None
 
 
 def plot_fitted_densities(reports, ax=None):
-    """The fitted true-error densities of the density models, ``eps D(eps)`` on a log-eps axis.
+    """The fitted true-error densities where the data determine them, on a log-eps axis.
 
-    Each curve is scaled to a peak of 1. The grey band is the eps window the data determine
-    (central 90% of the fitted Q_n at the measured sizes, nonparametric fit).
+    A learning curve measured at sizes ``n_i`` constrains ``D`` only where the posteriors
+    ``Q_{n_i}`` put their mass (docs/science.md section 3): from the 5% quantile of
+    ``Q_{n_max}`` to the 95% quantile of ``Q_{n_min}``. Each density model is drawn as
+    ``ln D(eps)`` over its own window (relative to its value at the window's upper end: the
+    densities span hundreds of e-folds there, which a linear axis cannot show), and the
+    union of the windows sets the eps axis.
     """
     fig, ax = figure_and_axes(ax)
     fitted, data = _data_of(reports)
-    low = max(1e-4, 0.1 * float(np.min(data.means[data.means > 0], initial=1.0)))
-    eps = np.geomspace(low, 1.0, 400)[:-1]
+    drawn = []
     for k, report in enumerate(fitted):
-        values = _log_density(report, eps)
-        if values is None or not np.any(values > 0):
+        window = _window(report, data.sizes)
+        if window is None:
             continue
-        ax.plot(eps, values / values.max(), color=f"C{k % 10}", label=report.model)
-        window = report.estimator.result_.extras.get("determined_eps_range")
-        if window is not None:
-            ax.axvspan(*window, color="0.9", zorder=0, label="determined by the data")
-    ax.set(xscale="log", xlabel="true error eps", ylabel="eps D(eps) (peak = 1)",
-           title="fitted true-error densities")
-    if ax.get_legend_handles_labels()[0]:
-        ax.legend(fontsize="small")
+        eps = np.geomspace(*window, 200)
+        with np.errstate(all="ignore"):
+            log_d = np.asarray(report.estimator.density_.logpdf(eps), dtype=float)
+        if not np.any(np.isfinite(log_d)):
+            continue
+        ax.plot(eps, log_d - log_d[np.isfinite(log_d)][-1], color=f"C{k % 10}",
+                label=f"{report.model} [{window[0]:.3g}, {window[1]:.3g}]")
+        drawn.append(window)
+    ax.set(xscale="log", xlabel="true error eps (where the data determine D)",
+           ylabel="ln D(eps) - ln D(upper end)", title="fitted true-error densities")
+    if drawn:
+        ax.axvspan(min(w[0] for w in drawn), max(w[1] for w in drawn), color="0.95", zorder=0)
+        ax.legend(fontsize="small", title="model [determined eps window]")
     else:
-        ax.set_xlim(eps[0], eps[-1])
         ax.text(0.5, 0.5, "no density model fitted", ha="center", transform=ax.transAxes)
     return fig
 
 
 def plot_fit_report(reports):
-    """Both panels side by side: learning-curve fits and fitted densities."""
+    """Learning-curve fits and, when a density model was fitted, the fitted densities."""
     import matplotlib.pyplot as plt
+    has_density = any(r.estimator is not None and r.estimator.density_ is not None
+                      for r in reports)
+    if not has_density:
+        fig, ax = plt.subplots(figsize=(7, 5))
+        plot_learning_curve_fits(reports, ax=ax)
+        fig.tight_layout()
+        return fig
     fig, (left, right) = plt.subplots(1, 2, figsize=(13, 5))
     plot_learning_curve_fits(reports, ax=left)
     plot_fitted_densities(reports, ax=right)

@@ -1,0 +1,66 @@
+"""The extrapolation benchmark's reader, protocol and scoring, on small synthetic curves."""
+
+import importlib.util
+import json
+import sys
+
+import numpy as np
+import pytest
+
+from badminima.fitting import laws
+from tests.conftest import REPO_ROOT
+
+_spec = importlib.util.spec_from_file_location(
+    "bench_extrapolation", REPO_ROOT / "benchmarks" / "bench_extrapolation.py")
+bench = importlib.util.module_from_spec(_spec)
+sys.modules.setdefault("bench_extrapolation", bench)  # dataclasses look their module up
+_spec.loader.exec_module(bench)
+
+HEADER = "openmlid,learner,size_train,size_test,outer_seed,inner_seed,traintime,score_train,score_valid,score_test\n"
+
+
+def _rows(openml_id, learner, train_score=1.0):
+    out = []
+    for n in (16, 32, 64, 128, 256, 512):
+        for seed in range(3):
+            err = laws.pow3(n, 0.05, 1.0, 0.5) * (1 + 0.01 * seed)
+            out.append(f"{openml_id},{learner},{n},100,{seed},0,0.1,{train_score},0,{1 - err}\n")
+    return out
+
+
+def test_reader_keeps_even_ids_and_interpolating_learners_only(tmp_path):
+    path = tmp_path / "database-accuracy.csv"
+    path.write_text(HEADER + "".join(_rows(2, "sklearn.tree.DecisionTreeClassifier")
+                                     + _rows(3, "sklearn.tree.DecisionTreeClassifier")
+                                     + _rows(4, "SVC_linear", train_score=0.97)))
+    curves = bench.load_lcdb_curves(path)
+    assert [c.name for c in curves] == ["lcdb:2:DecisionTreeClassifier"]
+    assert curves[0].n.size == 18 and np.all(curves[0].errors > 0)
+
+
+def test_protocol_scores_and_targets(tmp_path):
+    n = np.repeat([25, 50, 100, 200, 400, 800, 1600, 3200], 3).astype(float)
+    curve = bench.Curve("synthetic", n, laws.pow3(n, 0.03, 1.0, 0.5) * np.tile([0.98, 1, 1.02], 8))
+    assert bench.n_fitted_sizes(8, 0.25) == 3 and bench.n_fitted_sizes(8, 0.5) == 4
+    records = [bench.evaluate(curve, cut, model) for cut in bench.CUTOFFS
+               for model in ("auto", "pow3", "pow4", "last")]
+    failed = [r for r in records if "error" in r]
+    assert all(r["model"] == "pow4" and "4 parameters" in r["error"] for r in failed)
+    scores = bench.summarize(records)
+    assert scores["pow3"]["0.5"]["median_relative_error"] < 0.05
+    assert scores["last"]["0.5"]["median_relative_error"] > 0.3
+    assert scores["pow4"]["0.25"]["failures"] == 1
+    targets = bench.check_targets(scores)
+    assert targets["no_empty_answer"]["met"]
+    assert set(targets) >= {"auto_vs_best_law", "auto_coverage_80", "auto_coverage_95"}
+    for target in targets.values():
+        assert target["met"] or target["why"]
+    json.dumps(targets)
+    assert "auto" in bench.format_table({"curves": 1, "curves_available": 1, "wall_s": 1.0,
+                                         "scores": scores, "targets": targets})
+
+
+@pytest.mark.slow
+def test_project_curves_are_read():
+    names = [c.name for c in bench.load_project_curves()]
+    assert "project:digits-mlp" in names and "project:cifar10-cnn" in names
