@@ -93,7 +93,7 @@ def _across_sets(values: np.ndarray, has: np.ndarray, confidence: float):
 
 def measure_guess_check(test_errors, first_mistake, n_max: int, eps0: float, bin_edges,
                         confidence: float = 0.95) -> dict[str, np.ndarray]:
-    """All measured series of a Guess & Check run, aligned with ``n = 0 .. n_max``.
+    """All measured series of a Guess & Check run, aligned with ``n`` from 0 to ``n_max``.
 
     Parameters
     ----------
