@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -136,5 +137,25 @@ def _setup_names_directive(app) -> None:
     app.add_directive("badminima-names", PackageNames)
 
 
+# ------------------------------------------------- citations of docs/science.md as links
+_SCIENCE = re.compile(
+    r"(?<![`<\w/])docs/science\.md"
+    r"(?:,?\s(?:§\s?|sections?\s)(\d)(?:\.(\d)|,\s+experiments?\s(\d))?)?(?![`\w])")
+
+
+def _science_link(match: re.Match) -> str:
+    """``docs/science.md §2`` -> a link to that section of the science page."""
+    section, sub = match.group(1), match.group(2) or match.group(3)
+    if section is None:
+        return ":doc:`docs/science.md </science>`"
+    label = f"science-{section}" + (f"-{sub}" if sub and section == "4" else "")
+    return f":ref:`{match.group(0)} <{label}>`"
+
+
+def _link_science_citations(app, what, name, obj, options, lines) -> None:
+    lines[:] = [_SCIENCE.sub(_science_link, line) for line in lines]
+
+
 def setup(app):
     _setup_names_directive(app)
+    app.connect("autodoc-process-docstring", _link_science_citations)
