@@ -24,7 +24,7 @@ from pathlib import Path
 import torch
 
 from badminima.data import load_dataset
-from badminima.training import (ModelSpec, TrainSettings, build_model, to_labels, to_tensor,
+from badminima.training import (NetworkSpec, TrainSettings, build_model, to_labels, to_tensor,
                                 train_ensemble_to_zero, train_to_zero)
 
 REPO = Path(__file__).resolve().parents[1]
@@ -36,7 +36,7 @@ def bench_ensemble(k: int, n: int, width: int) -> dict:
     xs = torch.stack([to_tensor(ds.subset(n, s)[0]) for s in seeds])
     ys = torch.stack([to_labels(ds.subset(n, s)[1]) for s in seeds])
     xt, yt = to_tensor(ds.x_test), to_labels(ds.y_test)
-    spec, settings = ModelSpec(arch="mlp", widths=(width,)), TrainSettings(batch_size=32, max_epochs=1000)
+    spec, settings = NetworkSpec(arch="mlp", widths=(width,)), TrainSettings(batch_size=32, max_epochs=1000)
     shape = tuple(xt.shape[1:])
 
     start = time.perf_counter()

@@ -70,7 +70,7 @@ def test_sphere_prior_gives_uniform_directions():
 
 def test_registry_and_errors():
     assert repr(make_function_set("mlp", widths=[4], prior="he")) .startswith("MLP(widths=(4,)")
-    with pytest.raises(InvalidParameterError, match="'kind'.*'mlp'.*Got 'rnn'"):
+    with pytest.raises(InvalidParameterError, match="'arch'.*'mlp'.*Got 'rnn'"):
         make_function_set("rnn")
     with pytest.raises(InvalidParameterError, match="does not take the option 'depth'"):
         make_function_set("mlp", depth=3)

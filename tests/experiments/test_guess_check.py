@@ -7,11 +7,11 @@ import pytest
 
 from badminima.cli.main import main
 from badminima.errors import ConfigError
+from badminima.experiments.data_spec import DataSpec
 from badminima.experiments.guess_check import REQUIRED_SERIES, run_guess_check, write_guess_check_outputs
 from badminima.experiments.guess_check_config import (
-    DataSection,
+    FunctionSetSpec,
     GuessCheckConfig,
-    ModelSection,
     SamplingSection,
     TheorySection,
     load_guess_check_config,
@@ -19,18 +19,18 @@ from badminima.experiments.guess_check_config import (
 
 SMALL = GuessCheckConfig(
     name="small",
-    data=DataSection("synthetic-mlp", options={"dim": 3, "n_train": 300, "n_test": 2000, "teacher_hidden": [3]}),
-    model=ModelSection("mlp", {"widths": [6]}),
+    data=DataSpec("synthetic-mlp", options={"dim": 3, "n_train": 300, "n_test": 2000, "teacher_hidden": [3]}),
+    model=FunctionSetSpec("mlp", widths=(6,)),
     sampling=SamplingSection(K=4000, chunk_size=500, R=5, n_max=12, device="cpu"),
     theory=TheorySection(eps0=0.3, bins=10, hist_n=(0, 4)))
 
 CONFIG_TEXT = """
 name = "tiny"
 [data]
-name = "synthetic-linear"
+dataset = "synthetic-linear"
 options = { dim = 4, n_train = 300, n_test = 10 }
 [model]
-kind = "perceptron"
+arch = "perceptron"
 [sampling]
 K = 3000
 chunk_size = 1000
@@ -99,8 +99,11 @@ def test_toml_config_cli_and_sgd(tmp_path, capsys):
     ("[sampling]\nK = 'many'", r"\[sampling\] key 'K' must be an int"),
     ("[sampling]\nR = 0", r"'R' parameter of \[sampling\]"),
     ("[sampling]\nbatch = 3", r"unknown key 'batch'"),
-    ("[model]\nkind = 'rnn'", r"\[model\].*'kind'.*Got 'rnn'"),
-    ("[model]\noptions = { depth = 2 }", r"\[model\].*does not take the option 'depth'"),
+    ("[model]\narch = 'rnn'", r"\[model\].*'arch'.*Got 'rnn'"),
+    ("[model]\narch = 'perceptron'\nwidths = [3]", r"\[model\].*does not take the option 'widths'"),
+    ("[model]\nkind = 'mlp'", r"\[model\] key 'kind' is no longer read: 'kind' is now 'arch'"),
+    ("[model]\noptions = { widths = [3] }", r"\[model\] key 'options' is no longer read"),
+    ("[data]\nname = 'digits'", r"\[data\] key 'name' is no longer read: 'name' is now 'dataset'"),
     ("[data]\noptions = { colour = 1 }", r"\[data\].*'options.colour'"),
     ("[theory]\neps0 = 1.5", r"'eps0' parameter of \[theory\]"),
     ("[theory]\nhist_n = [100]", r"hist_n.*above \[sampling\] n_max"),

@@ -128,7 +128,8 @@ def test_bad_parameters_raise_naming_the_parameter(build, name):
     (lambda d: log_acceptance(d, [1, np.nan]), "'n'"), (lambda d: bad_fraction(d, 1.5, 1), "'eps0'"),
     (lambda d: bad_fraction(d, 0.0, 1), "'eps0'"), (lambda d: bad_fraction_bound(d, -0.1, 1), "'eps0'"),
     (lambda d: sample_size(d, 0.1, 0), "'delta'"), (lambda d: posterior(d, [1, 2]), "'n'"),
-    (lambda d: learning_curve("beta", 1), "'density'"), (lambda d: d.ppf(1.5), "'q'"),
+    (lambda d: learning_curve(3.0, 1), "'density'"),
+    (lambda d: learning_curve("beta", 1), "missing parameter 'a'"), (lambda d: d.ppf(1.5), "'q'"),
     (lambda d: d.sample(3, None), "'rng'"),
 ])
 def test_bad_arguments_raise(call, name):

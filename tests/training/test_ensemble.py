@@ -5,7 +5,7 @@ import torch
 
 from badminima.data import load_dataset
 from badminima.errors import InvalidParameterError
-from badminima.training import (ModelSpec, TrainSettings, build_model, to_labels, to_tensor,
+from badminima.training import (NetworkSpec, TrainSettings, build_model, to_labels, to_tensor,
                                 train_ensemble_to_zero, train_to_zero)
 
 
@@ -20,7 +20,7 @@ def data():
 
 def test_members_match_sequential_training(data):
     seeds, xs, ys, xt, yt = data
-    spec, settings = ModelSpec(widths=(48,)), TrainSettings(batch_size=32)
+    spec, settings = NetworkSpec(widths=(48,)), TrainSettings(batch_size=32)
     batched = train_ensemble_to_zero([build_model(spec, (1, 8, 8), 10, s) for s in seeds], xs, ys, xt, yt,
                                      settings, seeds)
     for k, s in enumerate(seeds):
@@ -36,7 +36,7 @@ def test_members_match_sequential_training(data):
 
 def test_frozen_member_keeps_its_zero_error_weights(data):
     seeds, xs, ys, xt, yt = data
-    spec, settings = ModelSpec(widths=(48,)), TrainSettings(batch_size=32)
+    spec, settings = NetworkSpec(widths=(48,)), TrainSettings(batch_size=32)
     results = train_ensemble_to_zero([build_model(spec, (1, 8, 8), 10, s) for s in seeds], xs, ys, xt, yt,
                                      settings, seeds)
     for k, r in enumerate(results):
@@ -47,7 +47,7 @@ def test_frozen_member_keeps_its_zero_error_weights(data):
 
 def test_unfinished_members_are_recorded(data):
     seeds, xs, ys, xt, yt = data
-    spec = ModelSpec(widths=(4,))
+    spec = NetworkSpec(widths=(4,))
     results = train_ensemble_to_zero([build_model(spec, (1, 8, 8), 10, s) for s in seeds], xs, ys, xt, yt,
                                      TrainSettings(lr=1e-5, max_epochs=3), seeds)
     assert all(not r.reached_zero and r.epochs == 3 and r.train_error > 0 for r in results)
@@ -55,10 +55,10 @@ def test_unfinished_members_are_recorded(data):
 
 def test_refuses_batchnorm_and_mismatches(data):
     seeds, xs, ys, xt, yt = data
-    bn = [build_model(ModelSpec(arch="resnet18", width_multiplier=0.0625), (3, 32, 32), 10, 0)]
+    bn = [build_model(NetworkSpec(arch="resnet18", width_multiplier=0.0625), (3, 32, 32), 10, 0)]
     with pytest.raises(InvalidParameterError, match="BatchNorm"):
         train_ensemble_to_zero(bn, xs[:1], ys[:1], xt, yt, TrainSettings(), [0])
-    mlps = [build_model(ModelSpec(widths=(4,)), (1, 8, 8), 10, s) for s in seeds]
+    mlps = [build_model(NetworkSpec(widths=(4,)), (1, 8, 8), 10, s) for s in seeds]
     with pytest.raises(InvalidParameterError, match="must match"):
         train_ensemble_to_zero(mlps, xs, ys, xt, yt, TrainSettings(), seeds[:2])
     with pytest.raises(InvalidParameterError, match="augment"):

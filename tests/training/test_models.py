@@ -4,18 +4,18 @@ import pytest
 import torch
 
 from badminima.errors import InvalidParameterError
-from badminima.training import ModelSpec, build_model, count_parameters
+from badminima.training import NetworkSpec, build_model, count_parameters
 
 
 def test_mlp_parameter_count_closed_form():
-    model = build_model(ModelSpec(arch="mlp", widths=(512, 256)), (1, 8, 8), 10, seed=0)
+    model = build_model(NetworkSpec(arch="mlp", widths=(512, 256)), (1, 8, 8), 10, seed=0)
     expected = (64 * 512 + 512) + (512 * 256 + 256) + (256 * 10 + 10)
     assert count_parameters(model) == expected
     assert model(torch.zeros(3, 1, 8, 8)).shape == (3, 10)
 
 
 def test_cnn_parameter_count_closed_form():
-    model = build_model(ModelSpec(arch="cnn", channels=(4, 8), hidden=16), (1, 28, 28), 10, seed=0)
+    model = build_model(NetworkSpec(arch="cnn", channels=(4, 8), hidden=16), (1, 28, 28), 10, seed=0)
     convs = (1 * 9 * 4 + 4) + (4 * 9 * 8 + 8)
     fc = (8 * 7 * 7 * 16 + 16) + (16 * 10 + 10)
     assert count_parameters(model) == convs + fc
@@ -23,16 +23,16 @@ def test_cnn_parameter_count_closed_form():
 
 
 def test_resnet18_shapes_and_width_multiplier():
-    small = build_model(ModelSpec(arch="resnet18", width_multiplier=0.125), (3, 32, 32), 10, seed=0)
+    small = build_model(NetworkSpec(arch="resnet18", width_multiplier=0.125), (3, 32, 32), 10, seed=0)
     assert small(torch.zeros(2, 3, 32, 32)).shape == (2, 10)
-    full = build_model(ModelSpec(arch="resnet18"), (3, 32, 32), 10, seed=0)
+    full = build_model(NetworkSpec(arch="resnet18"), (3, 32, 32), 10, seed=0)
     # the standard CIFAR ResNet-18 has 11,173,962 parameters
     assert count_parameters(full) == 11_173_962
     assert count_parameters(small) < count_parameters(full) / 50
 
 
 def test_same_seed_same_weights_and_global_rng_untouched():
-    spec = ModelSpec(widths=(32,))
+    spec = NetworkSpec(widths=(32,))
     torch.manual_seed(123)
     before = torch.rand(3)
     torch.manual_seed(123)
@@ -54,10 +54,10 @@ def test_same_seed_same_weights_and_global_rng_untouched():
 ])
 def test_bad_spec_is_named(kwargs, match):
     with pytest.raises(InvalidParameterError, match=match):
-        ModelSpec(**kwargs)
+        NetworkSpec(**kwargs)
 
 
 @pytest.mark.parametrize("arch", ["cnn", "resnet18"])
 def test_image_architectures_refuse_vectors(arch):
     with pytest.raises(InvalidParameterError, match="image inputs"):
-        build_model(ModelSpec(arch=arch), (20,), 2, seed=0)
+        build_model(NetworkSpec(arch=arch), (20,), 2, seed=0)

@@ -6,7 +6,7 @@ import torch
 
 from badminima.data import load_dataset
 from badminima.errors import InvalidParameterError
-from badminima.training import ModelSpec, TrainSettings, build_model, to_labels, to_tensor, train_to_zero
+from badminima.training import NetworkSpec, TrainSettings, build_model, to_labels, to_tensor, train_to_zero
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +24,7 @@ def _numpy_mlp_predict(state: dict, x: np.ndarray) -> np.ndarray:
 
 def test_reaches_zero_and_test_error_matches_independent_evaluation(digits, tmp_path):
     x, y, xt, yt, ds = digits
-    model = build_model(ModelSpec(widths=(256,)), tuple(x.shape[1:]), 10, seed=1)
+    model = build_model(NetworkSpec(widths=(256,)), tuple(x.shape[1:]), 10, seed=1)
     result = train_to_zero(model, x, y, xt, yt, TrainSettings(), seed=1)
     assert result.reached_zero and result.stopped == "zero"
     assert result.train_error == 0.0 and result.history[-1] == 0.0
@@ -40,7 +40,7 @@ def test_reaches_zero_and_test_error_matches_independent_evaluation(digits, tmp_
 
 def test_same_seed_same_result_different_seed_differs(digits):
     x, y, xt, yt, _ = digits
-    spec, settings = ModelSpec(widths=(64,)), TrainSettings(batch_size=32)
+    spec, settings = NetworkSpec(widths=(64,)), TrainSettings(batch_size=32)
     runs = [train_to_zero(build_model(spec, (1, 8, 8), 10, s), x, y, xt, yt, settings, seed=s)
             for s in (3, 3, 4)]
     assert runs[0].history == runs[1].history and runs[0].test_error == runs[1].test_error
@@ -51,7 +51,7 @@ def test_same_seed_same_result_different_seed_differs(digits):
 
 def test_budget_exhausted_is_recorded_not_counted(digits):
     x, y, xt, yt, _ = digits
-    model = build_model(ModelSpec(widths=(8,)), (1, 8, 8), 10, seed=0)
+    model = build_model(NetworkSpec(widths=(8,)), (1, 8, 8), 10, seed=0)
     result = train_to_zero(model, x, y, xt, yt, TrainSettings(lr=1e-5, max_epochs=2), seed=0)
     assert not result.reached_zero and result.stopped == "budget" and result.epochs == 2
     with torch.no_grad():
@@ -61,7 +61,7 @@ def test_budget_exhausted_is_recorded_not_counted(digits):
 
 def test_early_stopping_option(digits):
     x, y, xt, yt, _ = digits
-    model = build_model(ModelSpec(widths=(8,)), (1, 8, 8), 10, seed=0)
+    model = build_model(NetworkSpec(widths=(8,)), (1, 8, 8), 10, seed=0)
     settings = TrainSettings(lr=1e-6, max_epochs=50, early_stopping=2)
     result = train_to_zero(model, x, y, xt, yt, settings, seed=0, x_val=xt[:100], y_val=yt[:100])
     assert result.stopped == "early_stopping" and result.epochs < 50 and not result.reached_zero
@@ -74,7 +74,7 @@ def test_eval_mode_criterion_with_batchnorm():
     torch.manual_seed(0)
     x = torch.randn(16, 3, 32, 32)
     y = torch.arange(16) % 2
-    model = build_model(ModelSpec(arch="resnet18", width_multiplier=0.0625), (3, 32, 32), 2, seed=0)
+    model = build_model(NetworkSpec(arch="resnet18", width_multiplier=0.0625), (3, 32, 32), 2, seed=0)
     result = train_to_zero(model, x, y, x, y, TrainSettings(lr=1e-2, max_epochs=40, batch_size=8,
                                                              augment=True), seed=0)
     model.eval()

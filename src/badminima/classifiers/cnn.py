@@ -53,7 +53,7 @@ class LeNet(FunctionSet):
         return (f"LeNet(channels={tuple(self.channels)}, hidden={tuple(self.hidden)}, kernel={self.kernel}, "
                 f"activation={self.activation!r}, bias={self.bias}, prior={self.prior!r})")
 
-    def _validate(self) -> None:
+    def validate(self) -> None:
         for name in ("channels", "hidden"):
             value = getattr(self, name)
             if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):

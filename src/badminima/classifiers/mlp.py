@@ -58,7 +58,7 @@ class MLP(FunctionSet):
         return (f"MLP(widths={tuple(self.widths)}, activation={self.activation!r}, "
                 f"bias={self.bias}, prior={self.prior!r})")
 
-    def _validate(self) -> None:
+    def validate(self) -> None:
         if isinstance(self.widths, (str, bytes)) or not hasattr(self.widths, "__iter__"):
             raise InvalidParameterError(
                 f"The 'widths' parameter of MLP must be a list of positive integers. Got {self.widths!r} instead.")

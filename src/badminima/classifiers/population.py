@@ -64,8 +64,8 @@ class FunctionSet(ABC):
     def module(self, params: dict, input_shape: tuple) -> torch.nn.Module:
         """A plain ``torch.nn.Module`` holding one member's parameters (no K axis)."""
 
-    def _validate(self) -> None:
-        """Check the stored hyper-parameters (raise InvalidParameterError)."""
+    def validate(self) -> None:
+        """Check the stored hyper-parameters (raise InvalidParameterError); :meth:`sample` calls it."""
 
     def sample(self, K: int, input_shape, n_classes: int, generator: torch.Generator | None = None,
                device: str | torch.device = "cpu") -> Population:
@@ -86,7 +86,7 @@ class FunctionSet(ABC):
             Where the parameters live.
         """
         from badminima.validation import check_int
-        self._validate()
+        self.validate()
         K = check_int("K", K, type(self).__name__ + ".sample", 1, None)
         n_classes = check_int("n_classes", n_classes, type(self).__name__ + ".sample", 2, None)
         input_shape = tuple(int(s) for s in np.atleast_1d(input_shape))
@@ -175,9 +175,10 @@ class Population:
 
     def outputs(self, x) -> torch.Tensor:
         """All members' outputs ``(K, n_outputs, N)`` in one differentiable call (no streaming)."""
-        return self.function_set.forward(self.params, self._inputs(x))
+        return self.function_set.forward(self.params, self.prepare_inputs(x))
 
-    def _inputs(self, x) -> torch.Tensor:
+    def prepare_inputs(self, x) -> torch.Tensor:
+        """``x`` checked against the input shape, in the layout the function set expects."""
         x_shape = tuple(x.shape[1:])
         if x_shape != self.input_shape:
             raise InvalidParameterError(
@@ -205,7 +206,7 @@ class Population:
         Runs under :func:`torch.inference_mode`; ``consume`` writes into tensors allocated
         outside it, so the results are ordinary tensors.
         """
-        xt = self._inputs(x)
+        xt = self.prepare_inputs(x)
         n = xt.shape[0]
         k_block, n_block = self._blocks(n, max_bytes)
         forward = self.function_set.forward

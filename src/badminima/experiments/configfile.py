@@ -11,6 +11,8 @@ Supported annotations: ``int``, ``float`` (an int is accepted), ``str``, ``bool`
 field has a default), ``dict[str, T]`` and nested dataclasses. Fields with defaults are optional.
 A dataclass may validate values further in ``__post_init__`` by raising
 :class:`~badminima.errors.BadminimaError`; the message is prefixed with the file and table.
+A class attribute ``moved_keys`` (``{old key: what replaced it}``) turns a key of an earlier
+schema into an error that says what to write instead.
 """
 
 from __future__ import annotations
@@ -25,21 +27,25 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar, Union
 
 from badminima.errors import BadminimaError, ConfigError
+from badminima.experiments.packaged_configs import resolve_config
 
 T = TypeVar("T")
 
 _TYPE_NAMES = {int: "int", float: "float", str: "str", bool: "bool"}
 
 
-def load_toml_config(path: str | Path, cls: type[T]) -> T:
-    """Read the TOML file at ``path`` and build the dataclass ``cls`` from it."""
-    path = Path(path)
-    if not path.is_file():
-        raise ConfigError(f"config file {str(path)!r} does not exist (expected a TOML file)")
+def read_toml(path_or_name: str | Path) -> tuple[Path, dict[str, Any]]:
+    """The resolved path and parsed content of a config file or packaged config name."""
+    path = resolve_config(path_or_name)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return path, tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+
+
+def load_toml_config(path: str | Path, cls: type[T]) -> T:
+    """Read the TOML file at ``path`` (or the packaged config of that name) and build ``cls``."""
+    path, data = read_toml(path)
     return config_from_dict(data, cls, where=str(path))
 
 
@@ -51,6 +57,10 @@ def config_from_dict(data: dict[str, Any], cls: type[T], where: str = "config", 
     hints = typing.get_type_hints(cls)
     fields = {f.name: f for f in dataclasses.fields(cls) if f.init}
     unknown = sorted(set(data) - set(fields))
+    moved = getattr(cls, "moved_keys", {})
+    for key in unknown:
+        if key in moved:
+            raise ConfigError(f"{label} key {key!r} is no longer read: {moved[key]} (docs/configs.md)")
     if unknown:
         raise ConfigError(f"{label} unknown key {unknown[0]!r}; allowed keys: {', '.join(sorted(fields))}")
     kwargs = {}

@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from badminima.experiments.configfile import config_hash, config_to_dict
+from badminima.experiments.configs import as_config
 from badminima.experiments.executors import get_executor
 from badminima.experiments.gibbs_config import GibbsConfig
 from badminima.sampling.version_space import angle_error, sample_version_space
@@ -243,13 +244,15 @@ def _merge_rejection(chunks: list[RejectionChunk], results: list[dict]) -> dict:
     return merged
 
 
-def run_gibbs(config: GibbsConfig, executor: str | None = None, workers: int | None = None,
+def run_gibbs(config: GibbsConfig | str | Path, executor: str | None = None, workers: int | None = None,
               **executor_options) -> dict:
     """Run a Gibbs experiment; return ``{"columns": {name: list}, "cells": [...], ...}``.
 
     ``executor`` and ``workers`` override ``config.executor`` (``workers=0``: all cores).
-    The result does not depend on the executor or the number of workers.
+    The result does not depend on the executor or the number of workers. ``config`` may also
+    be a TOML path or a packaged config name (:func:`~badminima.experiments.configs.load_config`).
     """
+    config = as_config(config, GibbsConfig, "run_gibbs")
     cells, chunks = gibbs_tasks(config)
     tasks = [*cells, *chunks]
     name = executor or config.executor.name

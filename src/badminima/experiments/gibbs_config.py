@@ -139,5 +139,8 @@ class GibbsConfig:
 
 
 def load_gibbs_config(path: str | Path) -> GibbsConfig:
-    """Read and validate a Gibbs experiment config (raises ConfigError naming the bad key)."""
+    """Read and validate a Gibbs experiment config: a path or a packaged config name.
+
+    Raises :class:`~badminima.errors.ConfigError` naming the bad key.
+    """
     return load_toml_config(path, GibbsConfig)

@@ -24,9 +24,11 @@ import numpy as np
 from badminima import __version__
 from badminima.errors import InvalidParameterError
 from badminima.experiments.configfile import config_hash, config_to_dict
+from badminima.experiments.configs import as_config
 from badminima.experiments.datasets import load_normalized_dataset
 from badminima.experiments.executors import get_executor
-from badminima.experiments.guess_check_config import DataSection, GuessCheckConfig
+from badminima.experiments.data_spec import DataSpec
+from badminima.experiments.guess_check_config import GuessCheckConfig
 from badminima.sampling.guess_check import (
     GuessCheckData,
     chunk_sizes,
@@ -44,9 +46,9 @@ REQUIRED_SERIES = ("acceptance_measured", "acceptance_ci_low", "acceptance_ci_hi
                    "learning_curve_measured", "learning_curve_predicted", "bad_fraction_measured",
                    "bad_fraction_predicted", "bad_fraction_bound")
 
-def load_guess_check_dataset(section: DataSection):
+def load_guess_check_dataset(section: DataSpec):
     """The (normalized) dataset of a config, cached per process (workers load it once)."""
-    return load_normalized_dataset(section.name, section.data_dir, section.classes, section.seed,
+    return load_normalized_dataset(section.dataset, section.data_dir, section.classes, section.seed,
                                    section.options)
 
 
@@ -166,13 +168,15 @@ def _progress(iterable, total: int, enabled: bool):
                 disable=not (enabled and sys.stderr.isatty()))
 
 
-def run_guess_check(config: GuessCheckConfig, executor: str = "local", workers: int | None = None,
+def run_guess_check(config: GuessCheckConfig | str | Path, executor: str = "local", workers: int | None = None,
                     progress: bool = True, **executor_options) -> GuessCheckResult:
     """Run a Guess & Check experiment.
 
     Parameters
     ----------
-    config : GuessCheckConfig
+    config : GuessCheckConfig, str or Path
+        From :func:`~badminima.experiments.configs.load_config`, or a TOML path or packaged
+        config name to load.
     executor : {"serial", "local", "ray"}
         Where the chunks run (:func:`badminima.experiments.executors.get_executor`).
     workers : int, optional
@@ -188,6 +192,7 @@ def run_guess_check(config: GuessCheckConfig, executor: str = "local", workers: 
         The same for any ``executor`` and ``workers`` given the config (chunk c's
         classifiers come from ``(seed, c)``; chunks merge by index).
     """
+    config = as_config(config, GuessCheckConfig, "run_guess_check")
     device = resolve_device(config.sampling.device)
     started = time.perf_counter()
     ds = load_guess_check_dataset(config.data)

@@ -4,11 +4,13 @@ Example (``configs/gc-separable-mlp.toml``)::
 
     name = "gc-separable-mlp"
     [data]
-    name = "synthetic-mlp"
+    dataset = "synthetic-mlp"
     options = { dim = 10, n_train = 2000, n_test = 10000, teacher_hidden = [8] }
     [model]
-    kind = "mlp"
-    options = { widths = [16], activation = "relu", prior = "pytorch" }
+    arch = "mlp"
+    widths = [16]
+    activation = "relu"
+    prior = "pytorch"
     [sampling]
     K = 200000
     R = 20
@@ -24,50 +26,56 @@ values are checked in ``__post_init__``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from badminima.classifiers import make_function_set
-from badminima.data import DATASETS, dataset_options
 from badminima.errors import InvalidParameterError
-from badminima.validation import check_choice, check_int, check_real
+from badminima.experiments.data_spec import DataSpec
+from badminima.validation import check_int, check_real
 
 
 @dataclass(frozen=True)
-class DataSection:
-    """Which dataset: a :func:`badminima.data.load_dataset` name, its options and classes."""
+class FunctionSetSpec:
+    """The ``[model]`` table: a :data:`badminima.classifiers.FUNCTION_SETS` name and its keywords.
 
-    name: str = "synthetic-mlp"
-    data_dir: str | None = None
-    classes: tuple[int | str, ...] | None = None
-    seed: int = 0
-    options: dict[str, Any] = field(default_factory=dict)
+    ``arch`` names the function set; every other key is a keyword of its constructor, given
+    flat in the table (``widths``, ``activation``, ``bias``, ``prior`` for ``mlp``; ``bias``,
+    ``prior`` for ``perceptron``; ``channels``, ``hidden``, ``kernel``, ``activation``,
+    ``bias``, ``prior`` for ``lenet``). Omitted keys take the function set's default. The
+    same keys as the sweep's ``[model]`` table (:class:`badminima.training.NetworkSpec`);
+    docs/configs.md lists them.
+    """
 
-    def __post_init__(self):
-        check_choice("name", self.name, "[data]", DATASETS)
-        allowed = dataset_options(self.name)
-        unknown = sorted(set(self.options) - set(allowed))
-        if unknown:
-            raise InvalidParameterError(
-                f"key 'options.{unknown[0]}' is not an option of dataset {self.name!r}; "
-                f"it accepts {', '.join(allowed) or 'none'}")
-        check_int("seed", self.seed, "[data]", 0, None)
+    arch: str = "mlp"
+    widths: tuple[int, ...] | None = None
+    channels: tuple[int, ...] | None = None
+    hidden: int | tuple[int, ...] | None = None
+    kernel: int | None = None
+    activation: str | None = None
+    bias: bool | None = None
+    prior: str | None = None
 
-
-@dataclass(frozen=True)
-class ModelSection:
-    """The function set: a :data:`badminima.classifiers.FUNCTION_SETS` kind and its options."""
-
-    kind: str = "mlp"
-    options: dict[str, Any] = field(default_factory=dict)
+    #: Keys of earlier releases and what replaced them (read by the config loader).
+    moved_keys: ClassVar[dict[str, str]] = {
+        "kind": "'kind' is now 'arch' (arch = \"mlp\")",
+        "options": "write the options' keys directly in [model] (widths = [8], prior = \"he\", ...)"}
 
     def __post_init__(self):
-        self.function_set()  # validates kind and options
+        self.function_set()  # validates arch and keys
+
+    def options(self) -> dict[str, Any]:
+        """The keywords given (not None) for the function set's constructor."""
+        given = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "arch"}
+        options = {k: v for k, v in given.items() if v is not None}
+        if isinstance(options.get("hidden"), int):
+            options["hidden"] = (options["hidden"],)
+        return options
 
     def function_set(self):
-        options = {k: tuple(v) if isinstance(v, list) else v for k, v in self.options.items()}
-        return make_function_set(self.kind, **options)
+        """The :class:`~badminima.classifiers.FunctionSet` this table describes."""
+        return make_function_set(self.arch, **self.options())
 
 
 @dataclass(frozen=True)
@@ -139,8 +147,8 @@ class GuessCheckConfig:
     """A whole Guess & Check run (docs/science.md section 4, experiments 1, 2 and 4)."""
 
     name: str = "guess-check"
-    data: DataSection = field(default_factory=DataSection)
-    model: ModelSection = field(default_factory=ModelSection)
+    data: DataSpec = field(default_factory=lambda: DataSpec(dataset="synthetic-mlp"))
+    model: FunctionSetSpec = field(default_factory=FunctionSetSpec)
     sampling: SamplingSection = field(default_factory=SamplingSection)
     theory: TheorySection = field(default_factory=TheorySection)
     sgd: SGDSection = field(default_factory=SGDSection)
@@ -159,6 +167,6 @@ class GuessCheckConfig:
 
 
 def load_guess_check_config(path: str | Path) -> GuessCheckConfig:
-    """Read and validate a Guess & Check TOML config."""
+    """Read and validate a Guess & Check TOML config (a path or a packaged config name)."""
     from badminima.experiments.configfile import load_toml_config
     return load_toml_config(path, GuessCheckConfig)

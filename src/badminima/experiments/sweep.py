@@ -21,6 +21,7 @@ import badminima
 from badminima.errors import InvalidParameterError
 from badminima.experiments import store
 from badminima.experiments.configfile import config_from_dict, config_to_dict
+from badminima.experiments.configs import as_config
 from badminima.experiments.datasets import load_normalized_dataset
 from badminima.experiments.executors import get_executor
 from badminima.experiments.sweep_config import SweepConfig, run_config_hash
@@ -157,14 +158,15 @@ def _executor_options(name: str, config: SweepConfig) -> dict:
     return {"num_gpus": 1 if wants_gpu else 0}
 
 
-def run_sweep(config: SweepConfig, db_path: str | Path, executor: str = "local", workers: int | None = None,
+def run_sweep(config: SweepConfig | str | Path, db_path: str | Path, executor: str = "local", workers: int | None = None,
               progress: bool = True, **executor_options) -> SweepSummary:
     """Run every ``(n, seed)`` of ``config`` not yet in the database at ``db_path``.
 
     Parameters
     ----------
-    config : SweepConfig
-        From :func:`~badminima.experiments.sweep_config.load_sweep_config`.
+    config : SweepConfig, str or Path
+        From :func:`~badminima.experiments.configs.load_config`, or a TOML path or packaged
+        config name to load.
     db_path : str or Path
         SQLite results database (created when missing).
     executor : {"local", "serial", "ray"}
@@ -182,6 +184,7 @@ def run_sweep(config: SweepConfig, db_path: str | Path, executor: str = "local",
     SweepSummary
     """
     start = time.perf_counter()
+    config = as_config(config, SweepConfig, "run_sweep")
     experiment, chash = config.name, run_config_hash(config)
     data = _load(config_to_dict(config)["data"])
     sizes = plan_sizes(config, len(data.y_train))

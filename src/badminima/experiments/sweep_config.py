@@ -4,14 +4,14 @@
 
     name = "digits-mlp"
 
-    [data]
+    [data]                      # badminima.experiments.data_spec.DataSpec
     dataset = "digits"          # any name of badminima.data.DATASETS
     classes = []                # keep these classes only (names or indices); empty: all
     data_dir = ""               # empty: the loader's default
     seed = 0                    # seed of generated datasets
     options = {}                # loader options, e.g. {label_noise = 0.1}
 
-    [model]                     # badminima.training.ModelSpec
+    [model]                     # badminima.training.NetworkSpec
     arch = "mlp"
     widths = [512]
 
@@ -39,19 +39,9 @@ from pathlib import Path
 
 from badminima.errors import InvalidParameterError
 from badminima.experiments.configfile import config_hash, config_to_dict, load_toml_config
-from badminima.training import ModelSpec, TrainSettings
+from badminima.experiments.data_spec import DataSpec
+from badminima.training import NetworkSpec, TrainSettings
 from badminima.validation import check_int
-
-
-@dataclasses.dataclass(frozen=True)
-class DataSpec:
-    """Which dataset: ``load_dataset(dataset, data_dir or None, classes or None, seed, **options)``."""
-
-    dataset: str = "digits"
-    classes: tuple[int | str, ...] = ()
-    data_dir: str = ""
-    seed: int = 0
-    options: dict[str, int | float | str | bool] = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -85,7 +75,7 @@ class SweepConfig:
 
     name: str
     data: DataSpec = dataclasses.field(default_factory=DataSpec)
-    model: ModelSpec = dataclasses.field(default_factory=ModelSpec)
+    model: NetworkSpec = dataclasses.field(default_factory=NetworkSpec)
     train: TrainSettings = dataclasses.field(default_factory=TrainSettings)
     sweep: SweepSpec = dataclasses.field(default_factory=lambda: SweepSpec(sizes=(50, 100)))
 
@@ -95,7 +85,10 @@ class SweepConfig:
 
 
 def load_sweep_config(path: str | Path) -> SweepConfig:
-    """Read and validate a sweep config (a :class:`~badminima.errors.ConfigError` names the bad key)."""
+    """Read and validate a sweep config: a path or a packaged config name (``"digits-mlp"``).
+
+    A :class:`~badminima.errors.ConfigError` names the bad key.
+    """
     return load_toml_config(path, SweepConfig)
 
 
@@ -112,7 +105,7 @@ def run_config_hash(config: SweepConfig) -> str:
 @dataclasses.dataclass(frozen=True)
 class _Identity:
     data: DataSpec
-    model: ModelSpec
+    model: NetworkSpec
     train: TrainSettings
 
 

@@ -118,6 +118,44 @@ class Density:
         """Standard deviation of eps under D."""
         return float(np.sqrt(self.var()))
 
+    # ------------------------------------- section-2 quantities (scipy.stats style methods)
+    # Each delegates to the function of the same name (badminima.theory.quantities / bounds),
+    # so a frozen density answers ``Beta(2, 30).learning_curve(n)``.
+    def log_acceptance(self, n):
+        """``log Z_n``: see :func:`badminima.theory.log_acceptance` (docs/science.md §2)."""
+        from badminima.theory.quantities import log_acceptance
+        return log_acceptance(self, n)
+
+    def learning_curve(self, n):
+        """``E_n``: see :func:`badminima.theory.learning_curve` (docs/science.md §2)."""
+        from badminima.theory.quantities import learning_curve
+        return learning_curve(self, n)
+
+    def error_std(self, n):
+        """Spread of the true error under Q_n: see :func:`badminima.theory.error_std`."""
+        from badminima.theory.quantities import error_std
+        return error_std(self, n)
+
+    def posterior(self, n) -> "Density":
+        """``Q_n`` as a density: see :func:`badminima.theory.posterior` (docs/science.md §2)."""
+        from badminima.theory.quantities import posterior
+        return posterior(self, n)
+
+    def bad_fraction(self, eps0, n):
+        """``B_n(eps0)``: see :func:`badminima.theory.bad_fraction` (docs/science.md §2)."""
+        from badminima.theory.quantities import bad_fraction
+        return bad_fraction(self, eps0, n)
+
+    def bound(self, eps0, n):
+        """``(bound, eps1)`` on ``B_n(eps0)``: see :func:`badminima.theory.bad_fraction_bound`."""
+        from badminima.theory.bounds import bad_fraction_bound
+        return bad_fraction_bound(self, eps0, n)
+
+    def sample_size(self, eps0: float, delta: float):
+        """Smallest n with ``B_n(eps0) <= delta``: see :func:`badminima.theory.sample_size`."""
+        from badminima.theory.bounds import sample_size
+        return sample_size(self, eps0, delta)
+
     @property
     def _consistency_rate(self) -> float:
         """Rate r of the consistency probability ``(1 - r eps)^n`` (1: separable)."""

@@ -10,7 +10,7 @@ from scipy.special import expit
 from badminima.theory._validate import check_unit_interval
 from badminima.validation import check_sample_sizes
 from badminima.theory.base import Density
-from badminima.theory.quantities import _check_density, bad_fraction
+from badminima.theory.quantities import as_density, bad_fraction
 
 _GRID_S = np.linspace(-48.0, 14.0, 63)
 _REFINE = np.linspace(-1.0, 1.0, 9)
@@ -80,7 +80,7 @@ def _best_continuous(density, eps0, n, rate, log_sf0):
     return best_log, lo + (eps0 - lo) * expit(best_s)
 
 
-def bad_fraction_bound(density: Density, eps0, n):
+def bad_fraction_bound(density: Density | str, eps0, n):
     """The exponential bound on ``B_n(eps0)`` with the best ``eps1``; returns ``(bound, eps1)``.
 
     Notes
@@ -98,7 +98,7 @@ def bad_fraction_bound(density: Density, eps0, n):
     grid search otherwise; any eps1 gives a valid bound. When D puts no mass at or below any
     eps1 < eps0 the bound is ``inf`` (eps1 is then NaN); the bound is capped at 1.
     """
-    _check_density(density, "bad_fraction_bound")
+    density = as_density(density, "bad_fraction_bound")
     eps0 = check_unit_interval("eps0", eps0, "bad_fraction_bound")
     n = check_sample_sizes("n", n, "bad_fraction_bound")
     eps0, n = (np.array(x, dtype=float) for x in np.broadcast_arrays(eps0, n))
@@ -150,7 +150,7 @@ def _smallest_n(fraction, delta: float) -> int | None:
     return int(hi)
 
 
-def sample_size(density: Density, eps0: float, delta: float) -> SampleSize:
+def sample_size(density: Density | str, eps0: float, delta: float) -> SampleSize:
     """Smallest training-set size with at most a fraction ``delta`` of bad global minima.
 
     Notes
@@ -160,7 +160,7 @@ def sample_size(density: Density, eps0: float, delta: float) -> SampleSize:
     bisection finds the smallest n for each (docs/science.md §2, last item). n is searched up to
     ``2**62``.
     """
-    _check_density(density, "sample_size")
+    density = as_density(density, "sample_size")
     eps0 = float(check_unit_interval("eps0", eps0, "sample_size"))
     delta = float(check_unit_interval("delta", delta, "sample_size"))
     exact = _smallest_n(lambda n: bad_fraction(density, eps0, n), delta)

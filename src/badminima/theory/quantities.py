@@ -2,7 +2,10 @@
 
 All functions validate their inputs once, broadcast ``n`` against ``eps0``, and work in
 log space; they honour :class:`~badminima.theory.Memorization` (consistency probability
-``(1 - r eps)^n``) because they only call a density's tilted hooks.
+``(1 - r eps)^n``) because they only call a density's tilted hooks. Wherever they take a density they also
+take its spec string (``learning_curve("beta:a=2,b=30", 100)``, see
+:func:`~badminima.theory.parse_density_spec`), and every density has the same functions as
+methods (``Beta(2, 30).learning_curve(100)``).
 """
 
 from __future__ import annotations
@@ -15,15 +18,22 @@ from badminima.validation import check_sample_sizes
 from badminima.theory.base import Density
 
 
-def _check_density(density, owner: str) -> Density:
+def as_density(density, owner: str) -> Density:
+    """``density`` itself, or the density of a spec string such as ``"beta:a=2,b=30"``.
+
+    Raises :class:`InvalidParameterError` for anything else (or a malformed spec).
+    """
+    if isinstance(density, str):
+        from badminima.theory.specs import parse_density_spec
+        return parse_density_spec(density)
     if not isinstance(density, Density):
         raise InvalidParameterError(
-            f"The 'density' parameter of {owner} must be a badminima.theory.Density. "
-            f"Got {type(density).__name__} instead.")
+            f"The 'density' parameter of {owner} must be a badminima.theory.Density or a spec "
+            f"string such as 'beta:a=2,b=30'. Got {type(density).__name__} instead.")
     return density
 
 
-def log_acceptance(density: Density, n):
+def log_acceptance(density: Density | str, n):
     """``log Z_n``: log probability that a prior draw has zero training error on n samples.
 
     Notes
@@ -31,12 +41,12 @@ def log_acceptance(density: Density, n):
     ``Z_n = E_D[(1 - eps)^n]`` (docs/science.md §2): the acceptance rate of Guess & Check. For
     :class:`~badminima.theory.Memorization`, ``E_D[(1 - (1 - rho) eps)^n]``.
     """
-    _check_density(density, "log_acceptance")
+    density = as_density(density, "log_acceptance")
     n = check_sample_sizes("n", n, "log_acceptance")
     return density._log_z(n, 1.0)[()]
 
 
-def learning_curve(density: Density, n):
+def learning_curve(density: Density | str, n):
     """``E_n``: mean true error of a random global minimum after n samples.
 
     Notes
@@ -45,12 +55,12 @@ def learning_curve(density: Density, n):
     mean of Q_n directly (closed form or quadrature), which keeps full relative precision
     when ``E_n`` is tiny and ``1 - Z_{n+1}/Z_n`` would cancel.
     """
-    _check_density(density, "learning_curve")
+    density = as_density(density, "learning_curve")
     n = check_sample_sizes("n", n, "learning_curve")
     return density._mean_var(n, 1.0)[0][()]
 
 
-def error_std(density: Density, n):
+def error_std(density: Density | str, n):
     """Standard deviation of the true error under Q_n (docs/science.md §2, "Spread").
 
     Notes
@@ -58,12 +68,12 @@ def error_std(density: Density, n):
     ``Var_n = Z_{n+2}/Z_n - (Z_{n+1}/Z_n)^2`` in exact arithmetic; computed as the central
     second moment of Q_n so that it does not cancel.
     """
-    _check_density(density, "error_std")
+    density = as_density(density, "error_std")
     n = check_sample_sizes("n", n, "error_std")
     return np.sqrt(np.maximum(density._mean_var(n, 1.0)[1], 0.0))[()]
 
 
-def posterior(density: Density, n) -> Density:
+def posterior(density: Density | str, n) -> Density:
     """Q_n as a density object (``logpdf``, ``cdf``, ``ppf``, ``sample``, ...); scalar ``n``.
 
     Notes
@@ -71,7 +81,7 @@ def posterior(density: Density, n) -> Density:
     ``Q_n(eps) = D(eps) (1 - eps)^n / Z_n`` (docs/science.md §2): the density of the true error
     among classifiers with zero training error, in the annealed approximation.
     """
-    _check_density(density, "posterior")
+    density = as_density(density, "posterior")
     n = check_sample_sizes("n", n, "posterior")
     if n.ndim != 0:
         raise InvalidParameterError(
@@ -79,7 +89,7 @@ def posterior(density: Density, n) -> Density:
     return density._posterior(float(n), 1.0)
 
 
-def bad_fraction(density: Density, eps0, n):
+def bad_fraction(density: Density | str, eps0, n):
     """``B_n(eps0)``: the fraction of global minima whose true error exceeds ``eps0``.
 
     Notes
@@ -87,7 +97,7 @@ def bad_fraction(density: Density, eps0, n):
     ``B_n(eps0) = int_{eps0}^1 Q_n(eps) d eps`` (docs/science.md §2), computed as the upper tail
     of Q_n in log space (``1 - I_{eps0}(a, b + n)`` for Beta). Broadcasts ``eps0`` with ``n``.
     """
-    _check_density(density, "bad_fraction")
+    density = as_density(density, "bad_fraction")
     eps0 = check_unit_interval("eps0", eps0, "bad_fraction")
     n = check_sample_sizes("n", n, "bad_fraction")
     eps0, n = np.broadcast_arrays(eps0, n)

@@ -1,6 +1,6 @@
 """Architectures much larger than the training set: MLP, a small CNN, ResNet-18 (32x32).
 
-:class:`ModelSpec` is the ``[model]`` table of a sweep config; :func:`build_model` turns it
+:class:`NetworkSpec` is the ``[model]`` table of a sweep config; :func:`build_model` turns it
 into an ``nn.Module`` through the :data:`ARCHITECTURES` registry. Inputs are ``(N, C, H, W)``
 images or ``(N, d)`` vectors (see :func:`badminima.training.tensors.to_tensor`).
 """
@@ -20,7 +20,7 @@ from badminima.validation import check_int, check_real
 
 
 @dataclasses.dataclass(frozen=True)
-class ModelSpec:
+class NetworkSpec:
     """Architecture and its size.
 
     Attributes
@@ -45,18 +45,18 @@ class ModelSpec:
     def __post_init__(self) -> None:
         if self.arch not in ARCHITECTURES:
             raise InvalidParameterError(
-                f"The 'arch' parameter of ModelSpec must be one of {', '.join(map(repr, ARCHITECTURES))}. "
+                f"The 'arch' parameter of NetworkSpec must be one of {', '.join(map(repr, ARCHITECTURES))}. "
                 f"Got {self.arch!r} instead.")
         for name in ("widths", "channels"):
             for w in getattr(self, name):
-                check_int(name, w, "ModelSpec", low=1)
+                check_int(name, w, "NetworkSpec", low=1)
         if not self.channels:
-            raise InvalidParameterError("The 'channels' parameter of ModelSpec must hold at least one int.")
-        check_int("hidden", self.hidden, "ModelSpec", low=1)
-        check_real("width_multiplier", self.width_multiplier, "ModelSpec", low=0, closed="neither")
+            raise InvalidParameterError("The 'channels' parameter of NetworkSpec must hold at least one int.")
+        check_int("hidden", self.hidden, "NetworkSpec", low=1)
+        check_real("width_multiplier", self.width_multiplier, "NetworkSpec", low=0, closed="neither")
 
 
-def _mlp(spec: ModelSpec, input_shape: tuple[int, ...], n_classes: int) -> nn.Module:
+def _mlp(spec: NetworkSpec, input_shape: tuple[int, ...], n_classes: int) -> nn.Module:
     layers: list[nn.Module] = [nn.Flatten()]
     width = int(torch.tensor(input_shape).prod())
     for w in spec.widths:
@@ -66,7 +66,7 @@ def _mlp(spec: ModelSpec, input_shape: tuple[int, ...], n_classes: int) -> nn.Mo
     return nn.Sequential(*layers)
 
 
-def _cnn(spec: ModelSpec, input_shape: tuple[int, ...], n_classes: int) -> nn.Module:
+def _cnn(spec: NetworkSpec, input_shape: tuple[int, ...], n_classes: int) -> nn.Module:
     if len(input_shape) != 3:
         raise InvalidParameterError(f"The 'cnn' architecture needs image inputs (C, H, W). Got shape {input_shape}.")
     channels, height, width = input_shape
@@ -123,7 +123,7 @@ class ResNet18(nn.Module):
         return self.head(torch.flatten(nn.functional.adaptive_avg_pool2d(out, 1), 1))
 
 
-def _resnet18(spec: ModelSpec, input_shape: tuple[int, ...], n_classes: int) -> nn.Module:
+def _resnet18(spec: NetworkSpec, input_shape: tuple[int, ...], n_classes: int) -> nn.Module:
     if len(input_shape) != 3:
         raise InvalidParameterError(
             f"The 'resnet18' architecture needs image inputs (C, H, W). Got shape {input_shape}.")
@@ -131,11 +131,11 @@ def _resnet18(spec: ModelSpec, input_shape: tuple[int, ...], n_classes: int) -> 
 
 
 #: name -> builder(spec, input_shape, n_classes)
-ARCHITECTURES: dict[str, Callable[[ModelSpec, tuple[int, ...], int], nn.Module]] = {
+ARCHITECTURES: dict[str, Callable[[NetworkSpec, tuple[int, ...], int], nn.Module]] = {
     "mlp": _mlp, "cnn": _cnn, "resnet18": _resnet18}
 
 
-def build_model(spec: ModelSpec, input_shape: tuple[int, ...], n_classes: int, seed: int) -> nn.Module:
+def build_model(spec: NetworkSpec, input_shape: tuple[int, ...], n_classes: int, seed: int) -> nn.Module:
     """Build ``spec`` for inputs of shape ``input_shape`` (no batch axis), initialized from ``seed``.
 
     The weights are drawn on the CPU with PyTorch's default initialization under a

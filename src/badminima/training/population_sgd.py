@@ -97,7 +97,7 @@ def train_population_sgd(population: Population, x, y, lr: float = 0.5, max_step
     device = population.device
     params = {k: v.detach().clone().requires_grad_(True) for k, v in population.params.items()}
     trained = Population(population.function_set, params, population.input_shape, population.n_classes)
-    xt = trained._inputs(torch.as_tensor(np.asarray(x)) if not torch.is_tensor(x) else x)
+    xt = trained.prepare_inputs(torch.as_tensor(np.asarray(x)) if not torch.is_tensor(x) else x)
     yt = torch.as_tensor(np.asarray(y) if not torch.is_tensor(y) else y, device=device).to(torch.int64)
     steps = torch.full((population.K,), max_steps, dtype=torch.int64, device=device)
     active = torch.ones(population.K, dtype=torch.bool, device=device)
