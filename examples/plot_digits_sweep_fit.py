@@ -59,14 +59,14 @@ for size, mean, std, count in zip(table.n, table.mean, table.std, table.count):
 # %%
 # Fit the models and rank them by extrapolation
 # ---------------------------------------------
-# Each model is fitted to all the runs, and again to the small sizes only (``n <= 100``
+# Each model is fitted to all the runs, and again to the small sizes only (``n <= 200``
 # here) to predict the larger ones; the models are ranked by that held-out error. Density
 # models predict through ``E_n = 1 - Z_{n+1}/Z_n`` of their density ``D``; the laws are
 # closed formulas. ``eps_max = 0.9`` is chance level for 10 classes.
 
 n, errors = bm.load_learning_curve(db)
 models = ("shifted-beta", "pow3") if SMALL else ("shifted-beta", "rare-good-tail", "nonparametric", "pow3", "exp3")
-fit_below = 50 if SMALL else 100
+fit_below = 50 if SMALL else 200
 reports = bm.compare_models(n, errors, models=models, fit_below=fit_below, strict=False,
                             n_bootstrap=5 if SMALL else 20, eps_max=0.9)
 for report in reports:

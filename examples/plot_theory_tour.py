@@ -1,6 +1,6 @@
 """
 A tour of the theory: from D(eps) to learning curves and bad global minima
-=========================================================================
+==========================================================================
 
 Everything in the separable-classes result is a function of the true-error density
 ``D(eps)`` and the training-set size ``n`` (docs/science.md §2). This example builds a few
