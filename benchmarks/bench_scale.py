@@ -27,8 +27,8 @@ GIBBS = {"seed": 0, "grid": {"dims": [20], "alphas": [1.0, 2.0, 5.0, 10.0], "tra
 WARMUP = {"seed": 1, "grid": {"dims": [10], "alphas": [1.0], "training_sets": 4},
           "sampler": {"samples": 5}, "rejection": {"samples": 0}}
 GUESS_CHECK = {"name": "bench-scale",
-               "data": {"name": "synthetic-linear", "options": {"dim": 5, "n_train": 2000, "n_test": 1000}},
-               "model": {"kind": "perceptron", "options": {"bias": False, "prior": "sphere"}},
+               "data": {"dataset": "synthetic-linear", "options": {"dim": 5, "n_train": 2000, "n_test": 1000}},
+               "model": {"arch": "perceptron", "bias": False, "prior": "sphere"},
                "sampling": {"K": 200_000, "chunk_size": 25_000, "R": 20, "n_max": 40, "device": "cpu",
                             "error": "exact-linear"},
                "theory": {"density": "perceptron", "eps0": 0.2}}

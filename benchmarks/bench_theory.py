@@ -6,6 +6,13 @@ straightforward baseline measured in the same run: for Empirical, a per-n log-su
 all 10^6 raw samples; for the families, per-n ``scipy.integrate.quad`` of eps D (1-eps)^n
 and D (1-eps)^n. Baselines are timed on a subset of n and scaled to 10^4 (the per-n cost
 does not depend on the other n). ``--json`` prints one JSON object of the figures.
+
+It also times the calls whose speed the fitting and CLI rely on (formerly wall-clock
+assertions in the theory tests), each with its budget, and exits with status 1 when one is
+over budget: the exponential bound on an Empirical density of 2e5 distinct atoms for 50 n
+(budget 5 s; an O(K^2) search took 186 s), the posterior cdf of 10^6 atoms (5 s), and one
+learning curve of a quadrature family for 20 n (``Memorization(RareGoodTail)``, 20 ms; about
+1 ms on an idle core).
 """
 
 from __future__ import annotations
@@ -22,17 +29,24 @@ from scipy.special import logsumexp
 from badminima.theory import (
     Beta,
     Empirical,
+    Memorization,
     PowerLaw,
     RareGoodTail,
     ShiftedBeta,
     SphericalPerceptron,
+    bad_fraction_bound,
     learning_curve,
+    posterior,
 )
 
 N_VALUES = 10_000
 N_SAMPLES = 1_000_000
 N_TEST = 10_000
 BASELINE_SUBSET = 20
+
+#: Seconds allowed for the calls of :func:`budgets` (generous for a shared machine).
+BUDGETS = {"bound_200k_atoms_seconds": 5.0, "posterior_cdf_1e6_atoms_seconds": 5.0,
+           "quadrature_learning_curve_seconds": 0.02}
 
 
 def _timed(fn, repeat: int = 1):
@@ -93,6 +107,22 @@ def run() -> dict:
     return figures
 
 
+def budgets() -> dict:
+    """The calls with a time budget (see the module docstring): seconds of each."""
+    rng = np.random.default_rng(0)
+    atoms = Empirical(rng.beta(2, 8, 200_000))
+    n = np.unique(np.concatenate([np.round(np.geomspace(1, 1e6, 50)), np.arange(50.0)]))[:50]
+    bound_s, _ = _timed(lambda: bad_fraction_bound(atoms, 0.3, n))
+    big = Empirical(rng.beta(2, 8, 1_000_000))
+    cdf_s, _ = _timed(lambda: posterior(big, 100).cdf(np.linspace(0, 1, 201)))
+    tail = Memorization(RareGoodTail(0.02, 0.4, 1.0), 0.3)
+    n20 = np.logspace(0, 6, 20).round()
+    learning_curve(tail, n20)
+    curve_s, _ = _timed(lambda: learning_curve(tail, n20), repeat=20)
+    return {"bound_200k_atoms_seconds": bound_s, "posterior_cdf_1e6_atoms_seconds": cdf_s,
+            "quadrature_learning_curve_seconds": curve_s}
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true", help="print one JSON object")
@@ -100,12 +130,15 @@ def main(argv=None) -> int:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # quad's own accuracy warnings in the baseline
         figures = run()
+    timed = budgets()
+    over = [key for key, seconds in timed.items() if seconds > BUDGETS[key]]
+    figures.update(timed, over_budget=over)
     if args.json:
         print(json.dumps(figures))
     else:
         for key, value in figures.items():
             print(f"{key:>32}: {value:.4g}" if isinstance(value, float) else f"{key:>32}: {value}")
-    return 0
+    return 1 if over else 0
 
 
 if __name__ == "__main__":

@@ -37,6 +37,13 @@ def test_layer_imports_only_lower_layers(layer):
         assert not higher, f"{path.relative_to(PACKAGE)} imports higher layers {sorted(higher)}"
 
 
+def test_top_level_modules_import_no_layer():
+    """errors, validation, search, jsonio, _lazy and __init__ sit below every layer."""
+    for path in PACKAGE.glob("*.py"):
+        if path.name != "__main__.py":
+            assert not _imported_layers(path), f"{path.name} imports a layer"
+
+
 def test_theory_does_not_import_torch():
     for path in (PACKAGE / "theory").rglob("*.py"):
         assert "torch" not in path.read_text(), f"{path} mentions torch"

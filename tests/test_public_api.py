@@ -1,5 +1,6 @@
 """Each README quick-tour task done from Python with top-level names only (``import badminima``)."""
 
+import dataclasses
 import subprocess
 import sys
 
@@ -8,56 +9,10 @@ import pytest
 
 import badminima as bm
 
-TINY_GUESS_CHECK = """
-name = "tiny-gc"
-[data]
-dataset = "synthetic-linear"
-options = { dim = 4, n_train = 300, n_test = 10 }
-[model]
-arch = "perceptron"
-[sampling]
-K = 4000
-chunk_size = 2000
-R = 4
-n_max = 10
-error = "exact-linear"
-device = "cpu"
-[theory]
-density = "perceptron"
-eps0 = 0.2
-hist_n = [0, 5]
-"""
-
-TINY_GIBBS = """
-name = "tiny-gibbs"
-eps0 = 0.1
-[grid]
-dims = [5]
-alphas = [1.0, 2.0]
-training_sets = 2
-[sampler]
-chains = 2
-samples = 20
-[rejection]
-samples = 2000
-chunk = 1000
-"""
-
-TINY_SWEEP = """
-name = "tiny-digits"
-[data]
-dataset = "digits"
-[model]
-arch = "mlp"
-widths = [64]
-[train]
-max_epochs = 400
-[sweep]
-sizes = [25, 50, 100, 200]
-seeds = [0, 1]
-batch_seeds = true
-device = "cpu"
-"""
+def _shrunk(config, **tables):
+    """``config`` with some keys of some tables replaced: ``_shrunk(c, sampling={"K": 10})``."""
+    return dataclasses.replace(config, **{table: dataclasses.replace(getattr(config, table), **keys)
+                                          for table, keys in tables.items()})
 
 
 def test_all_names_resolve_and_import_is_light():
@@ -101,10 +56,10 @@ def test_data_info_on_digits():
 
 
 def test_tiny_guess_check(tmp_path):
-    path = tmp_path / "gc.toml"
-    path.write_text(TINY_GUESS_CHECK)
-    config = bm.load_config(path)
+    config = bm.load_config("gc-perceptron")
     assert isinstance(config, bm.GuessCheckConfig)
+    config = _shrunk(config, sampling={"K": 4000, "chunk_size": 2000, "R": 4, "n_max": 10, "device": "cpu"},
+                     theory={"hist_n": (0, 5)})
     result = bm.run_guess_check(config, executor="serial", progress=False)
     assert result.measured["acceptance_measured"][0] == 1.0
     assert np.all(np.diff(result.measured["acceptance_measured"]) <= 0)
@@ -113,9 +68,9 @@ def test_tiny_guess_check(tmp_path):
 
 
 def test_tiny_gibbs(tmp_path):
-    path = tmp_path / "gibbs.toml"
-    path.write_text(TINY_GIBBS)
-    result = bm.run_gibbs(path, executor="serial")
+    config = _shrunk(bm.load_config("gibbs-perceptron"), grid={"dims": (5,), "alphas": (1.0, 2.0), "training_sets": 2},
+                     sampler={"chains": 2, "samples": 20}, rejection={"samples": 2000, "chunk": 1000})
+    result = bm.run_gibbs(config, executor="serial")
     columns = result["columns"]
     assert columns["n"] == [5, 10]
     assert all(0 < e < 0.5 for e in columns["learning_curve_measured"])
@@ -125,10 +80,10 @@ def test_tiny_gibbs(tmp_path):
 
 @pytest.mark.slow
 def test_tiny_sweep_then_fit_and_plan(tmp_path, one_torch_thread):
-    path = tmp_path / "sweep.toml"
-    path.write_text(TINY_SWEEP)
-    config = bm.load_config(path)
+    config = bm.load_config("digits-mlp")
     assert isinstance(config, bm.SweepConfig)
+    config = _shrunk(config, sweep={"sizes": (25, 50, 100, 200), "seeds": (0, 1), "include_full": False,
+                                    "device": "cpu"})
     summary = bm.run_sweep(config, tmp_path / "runs.db", executor="serial", progress=False)
     assert summary.completed == 8 and summary.not_zero == 0
     table = bm.learning_curve_table(tmp_path / "runs.db")
@@ -140,6 +95,16 @@ def test_tiny_sweep_then_fit_and_plan(tmp_path, one_torch_thread):
     assert 900 <= plan.n <= 1000
     reports = bm.compare_models(n, errors, models=("pow3", "shifted-beta"), n_bootstrap=0)
     assert {r.model for r in reports} == {"pow3", "shifted-beta"}
+
+
+def test_load_config_from_a_path_and_by_kind(tmp_path):
+    path = tmp_path / "c.toml"
+    path.write_text('name = "x"\n[data]\ndataset = "digits"\n')
+    with pytest.raises(bm.ConfigError, match="cannot tell the experiment kind"):
+        bm.load_config(path)
+    assert isinstance(bm.load_config(path, kind="sweep"), bm.SweepConfig)
+    with pytest.raises(bm.ConfigError, match="no packaged config 'nope'"):
+        bm.load_config("nope")
 
 
 def test_packaged_configs_load_by_name_for_every_kind():

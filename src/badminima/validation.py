@@ -1,11 +1,17 @@
 """Boundary checks shared by every layer, with messages in one style.
 
 "The 'eps0' parameter of bad_fraction must be a float in (0, 1). Got 1.5 instead."
+
+Scalar checks (:func:`check_real`, :func:`check_int`, :func:`check_choice`, ...) and
+declared rules (:class:`Interval`, :class:`Options`, :class:`Each`, :class:`Device`, checked
+by :func:`validate_fields`), with which a class states each parameter's domain once.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
 from numbers import Integral, Real
 
 import numpy as np
@@ -92,3 +98,86 @@ def check_choice(name: str, value, owner: str, choices) -> str:
             f"The {name!r} parameter of {owner} must be one of {', '.join(map(repr, choices))}. "
             f"Got {value!r} instead.")
     return value
+
+
+def check_device_name(value, owner: str, name: str = "device") -> str:
+    """Return ``value`` after checking it is ``auto``, ``cpu``, ``cuda`` or ``cuda:K``.
+
+    Only the form is checked (no torch import): whether CUDA is present is decided when the
+    device is resolved (:func:`badminima.classifiers.devices.resolve_device`).
+    """
+    ok = isinstance(value, str) and (value in ("auto", "cpu", "cuda") or (
+        value.startswith("cuda:") and value[5:].isdigit()))
+    if not ok:
+        raise InvalidParameterError(
+            f"The {name!r} parameter of {owner} must be 'auto', 'cpu', 'cuda' or 'cuda:K'. "
+            f"Got {value!r} instead.")
+    return value
+
+
+# ----------------------------------------------------------------- declared parameter rules
+# Modelled on scikit-learn's ``_param_validation``: a class declares, once, a mapping
+# ``parameter name -> rule`` (``rules``), and :func:`validate_fields` checks every field
+# against it. A rule's choices come from the registry that defines them (``Options(METHODS)``),
+# so a name is never typed twice.
+
+@dataclass(frozen=True)
+class Interval:
+    """An int (``kind=int``) or float (``kind=float``) between ``low`` and ``high``.
+
+    ``closed``: ``"both"``, ``"left"``, ``"right"`` or ``"neither"`` (floats; ints are
+    always closed). ``None`` bounds are open ends.
+    """
+
+    kind: type
+    low: float | None = None
+    high: float | None = None
+    closed: str = "both"
+
+    def check(self, name: str, value, owner: str):
+        if self.kind is int:
+            return check_int(name, value, owner, self.low, self.high)
+        return check_real(name, value, owner, self.low, self.high, self.closed)
+
+
+@dataclass(frozen=True)
+class Options:
+    """One of ``choices`` (any collection: a registry dict's keys are its names)."""
+
+    choices: Collection
+
+    def check(self, name: str, value, owner: str):
+        return check_choice(name, value, owner, self.choices)
+
+
+@dataclass(frozen=True)
+class Each:
+    """Every entry of a sequence obeys ``rule``; ``nonempty``: at least one entry."""
+
+    rule: Interval | Options
+    nonempty: bool = False
+
+    def check(self, name: str, value, owner: str):
+        if self.nonempty and not len(value):
+            raise InvalidParameterError(f"The {name!r} parameter of {owner} must hold at least one entry.")
+        return tuple(self.rule.check(name, v, owner) for v in value)
+
+
+@dataclass(frozen=True)
+class Device:
+    """A device name: ``auto``, ``cpu``, ``cuda`` or ``cuda:K`` (:func:`check_device_name`)."""
+
+    def check(self, name: str, value, owner: str):
+        return check_device_name(value, owner, name)
+
+
+def validate_fields(obj, owner: str, rules: Mapping | None = None) -> None:
+    """Check every attribute of ``obj`` named in ``rules`` (default ``obj.rules``).
+
+    ``None`` values are skipped (an optional field left at its default). The first violation
+    raises :class:`InvalidParameterError` naming the parameter, ``owner`` and the rule.
+    """
+    for name, rule in (type(obj).rules if rules is None else rules).items():
+        value = getattr(obj, name)
+        if value is not None:
+            rule.check(name, value, owner)

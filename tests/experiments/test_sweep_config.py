@@ -32,7 +32,7 @@ def _write(tmp_path, text):
     ('name = "x"\nepochs = 3\n', "unknown key 'epochs'"),
     ('name = "x"\n[model]\nwidths = "512"\n', r"\[model\] key 'widths' must be a list of int, got str"),
     ('name = "x"\n[train]\nlr = "fast"\n', r"\[train\] key 'lr' must be a float"),
-    ('name = "x"\n[train]\noptimizer = "rmsprop"\n', r"\[train\] key 'optimizer' must be one of 'adam', 'sgd'"),
+    ('name = "x"\n[train]\noptimizer = "rmsprop"\n', r"\[train\].*'optimizer' parameter of TrainSettings must be one of 'adam', 'sgd'"),
     ('name = "x"\n[train]\nlr = -1.0\n', r"\[train\].*'lr' parameter"),
     ('name = "x"\n[sweep]\nsizes = [10, 10]\n', "repeated"),
     ('name = "x"\n[sweep]\nsizes = [0]\n', "'sizes'"),

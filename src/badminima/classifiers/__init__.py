@@ -9,10 +9,11 @@
 """
 
 from badminima.classifiers.cnn import LeNet
+from badminima.classifiers.devices import resolve_device
 from badminima.classifiers.mlp import MLP, Perceptron
 from badminima.classifiers.population import DEFAULT_MAX_BYTES, FunctionSet, Population
 from badminima.classifiers.priors import PRIORS, draw_layer
 from badminima.classifiers.registry import FUNCTION_SETS, make_function_set
 
 __all__ = ["DEFAULT_MAX_BYTES", "FUNCTION_SETS", "PRIORS", "FunctionSet", "LeNet", "MLP", "Perceptron",
-           "Population", "draw_layer", "make_function_set"]
+           "Population", "draw_layer", "make_function_set", "resolve_device"]

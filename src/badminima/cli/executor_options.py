@@ -5,18 +5,20 @@ from __future__ import annotations
 
 import argparse
 
+from badminima.cli.registry_choices import RegistryNames
 from badminima.errors import InvalidParameterError
 
-EXECUTOR_NAMES = ("local", "serial", "ray")
+#: The executor names the options accept: those of the executor registry.
+EXECUTOR_NAMES = RegistryNames("badminima.experiments.executors", "EXECUTORS")
 
 
 def add_executor_arguments(parser: argparse.ArgumentParser, default: str | None = "local",
                            task: str = "tasks") -> None:
     """Add the three options; ``default=None`` leaves the choice to the experiment's config."""
     where = "the config's executor" if default is None else f"{default}"
-    parser.add_argument("--executor", default=default, choices=EXECUTOR_NAMES,
-                        help=f"where the {task} run: local process pool, serial (in this process) "
-                             f"or Ray (default: {where})")
+    parser.add_argument("--executor", default=default, choices=EXECUTOR_NAMES, metavar="EXECUTOR",
+                        help=f"one of %(choices)s: where the {task} run: local process pool, serial "
+                             f"(in this process) or Ray (default: {where})")
     parser.add_argument("--workers", type=int, default=None,
                         help=f"parallel {task} (default: {'the config' if default is None else 'all cores'})")
     parser.add_argument("--ray-address", default=None,

@@ -14,7 +14,11 @@ import sys
 from pathlib import Path
 
 from badminima.cli.figures import save_figure
+from badminima.cli.registry_choices import RegistryNames
 from badminima.errors import DataError, FitError, InvalidParameterError
+
+_MODELS = RegistryNames("badminima.fitting.models", "MODEL_NAMES")
+_LOSSES = RegistryNames("badminima.fitting.estimator", "LOSSES")
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 _DEFAULT_BOOTSTRAP = 20
@@ -27,9 +31,7 @@ def register(subparsers) -> None:
                     "measured learning curve; rank them by held-out extrapolation error.")
     _add_source_options(fit)
     fit.add_argument("--models", default="all",
-                     help="comma-separated model names, or 'all' (default): "
-                          "shifted-beta, memorization, rare-good-tail, nonparametric, "
-                          "pow3, pow4, mmf4, wbl4, exp3")
+                     help="comma-separated model names, or 'all' (default): %(models)s").models = _MODELS
     fit.add_argument("--fit-below", type=float, metavar="N",
                      help="extrapolation test: fit on n <= N, score the larger sizes "
                           "(default: hold out the largest quarter of the sizes)")
@@ -45,8 +47,8 @@ def register(subparsers) -> None:
     _add_source_options(plan)
     plan.add_argument("--target-error", type=float, required=True, metavar="X",
                       help="target mean test error, in (0, 1)")
-    plan.add_argument("--model", default="shifted-beta",
-                      help="model to invert (default: shifted-beta)")
+    plan.add_argument("--model", default="shifted-beta", metavar="MODEL",
+                      help="model to invert, one of %(models)s (default: shifted-beta)").models = _MODELS
     plan.add_argument("--json", action="store_true", help="print a JSON object")
     plan.set_defaults(handler=_run_plan)
 
@@ -55,9 +57,9 @@ def _add_source_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("source", type=Path, metavar="SOURCE",
                         help="results database (.db) or CSV with columns n,test_error")
     parser.add_argument("--experiment", help="experiment name in a database holding several")
-    parser.add_argument("--loss", default="wls", choices=("wls", "likelihood"),
-                        help="weighted least squares on per-n means (default) or the "
-                             "likelihood of the runs (density models)")
+    parser.add_argument("--loss", default="wls", choices=_LOSSES, metavar="LOSS",
+                        help="one of %(choices)s: weighted least squares on per-n means (default) "
+                             "or the likelihood of the runs (density models)")
     parser.add_argument("--bootstrap", type=int, default=_DEFAULT_BOOTSTRAP, metavar="B",
                         help=f"bootstrap refits for uncertainties (default {_DEFAULT_BOOTSTRAP}; "
                              "0: asymptotic Jacobian errors)")

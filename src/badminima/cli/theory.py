@@ -12,11 +12,13 @@ import argparse
 import json
 import math
 
+from badminima.cli.registry_choices import RegistryNames
+
 DEFAULT_EPS0 = 0.1
 
-_SPEC_HELP = ("density spec, e.g. beta:a=2,b=30 | shifted-beta:a=1,b=5,eps_min=0.02[,eps_max=0.9] | "
-              "power-law:k=2[,eps_max=0.5] | perceptron:N=10 | tail:eps_min=0.01,c=0.5,gamma=1 | "
-              "empirical:errors.npy (.npy, or .txt/.csv one error per line)")
+_SPEC_HELP = ("density spec, e.g. beta:a=2,b=30; one of %(forms)s "
+              "(PATH: .npy, or .txt/.csv one error per line)")
+_SPEC_FORMS = RegistryNames("badminima.theory.specs", "spec_forms", separator=" | ")
 
 
 def register(subparsers) -> None:
@@ -25,7 +27,7 @@ def register(subparsers) -> None:
         description="Compute, for each training-set size n, the acceptance log Z_n, the learning "
                     "curve E_n, the spread of the error of global minima, the fraction B_n(eps0) of "
                     "bad global minima and its exponential bound (docs/science.md section 2).")
-    parser.add_argument("--density", required=True, metavar="SPEC", help=_SPEC_HELP)
+    parser.add_argument("--density", required=True, metavar="SPEC", help=_SPEC_HELP).forms = _SPEC_FORMS
     parser.add_argument("--n", required=True, metavar="LIST",
                         help="comma-separated training-set sizes (non-negative integers, e.g. 0,10,100,1e6)")
     parser.add_argument("--eps0", type=str, default=str(DEFAULT_EPS0),

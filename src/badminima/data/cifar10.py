@@ -22,7 +22,7 @@ from badminima.data.archive import is_archive, read_members
 from badminima.data.cache import load_or_build, sha256_file, sha256_text
 from badminima.data.cifar_batches import BATCH_FILES, CIFAR10_CLASSES, META, decode_batches
 from badminima.data.dataset import Dataset
-from badminima.data.imagefolder import _is_image, decode_imagefolder, has_layout, imagefolder_checksum
+from badminima.data.imagefolder import is_image_file, decode_imagefolder, has_layout, imagefolder_checksum
 from badminima.data.mnist import default_data_dir
 from badminima.errors import DataError
 
@@ -73,7 +73,7 @@ def _checksum(kind: str, path: Path) -> str:
 
 
 def _wanted(name: str) -> bool:
-    return PurePosixPath(name).name in (*BATCH_FILES, META) or _is_image(name)
+    return PurePosixPath(name).name in (*BATCH_FILES, META) or is_image_file(name)
 
 
 def _decode(kind: str, path: Path) -> dict:

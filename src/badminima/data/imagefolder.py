@@ -27,7 +27,8 @@ IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".ppm", ".pgm", ".web
 _LAYOUT = "train/<class>/<image> and test/<class>/<image>"
 
 
-def _is_image(name: str) -> bool:
+def is_image_file(name: str) -> bool:
+    """Whether the file or archive member ``name`` is an image (by suffix; hidden files are not)."""
     base = name.rsplit("/", 1)[-1]
     return not base.startswith(".") and base.lower().endswith(IMAGE_SUFFIXES)
 
@@ -48,7 +49,7 @@ def _folder_listing(root: Path) -> dict:
                 files = []
                 for dirpath, _, names in os.walk(entry.path):
                     files += [os.path.relpath(os.path.join(dirpath, n), root) for n in names]
-                classes[entry.name] = sorted(f.replace(os.sep, "/") for f in files if _is_image(f))
+                classes[entry.name] = sorted(f.replace(os.sep, "/") for f in files if is_image_file(f))
         listing[split] = classes
     return listing
 
@@ -119,7 +120,7 @@ def decode_imagefolder(path: Path, class_order: list[str] | None = None,
     """
     where = str(path)
     if path.is_file():
-        files, folders = preloaded or read_members(path, _is_image)
+        files, folders = preloaded or read_members(path, is_image_file)
         listing = _archive_listing(path, files, folders)
         fetch = files.__getitem__
     else:

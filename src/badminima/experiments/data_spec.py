@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 
 from badminima.data import DATASETS, dataset_options
 from badminima.errors import InvalidParameterError
-from badminima.validation import check_choice, check_int
+from badminima.validation import Interval, Options, validate_fields
 
 
 @dataclasses.dataclass(frozen=True)
@@ -35,12 +35,13 @@ class DataSpec:
     #: Keys of earlier releases and what replaced them (read by the config loader).
     moved_keys: ClassVar[dict[str, str]] = {"name": "'name' is now 'dataset' (dataset = \"...\")"}
 
+    rules: ClassVar[dict] = {"dataset": Options(DATASETS), "seed": Interval(int, 0)}
+
     def __post_init__(self) -> None:
-        check_choice("dataset", self.dataset, "[data]", DATASETS)
+        validate_fields(self, "[data]")
         allowed = dataset_options(self.dataset)
         unknown = sorted(set(self.options) - set(allowed))
         if unknown:
             raise InvalidParameterError(
                 f"key 'options.{unknown[0]}' is not an option of dataset {self.dataset!r}; "
                 f"it accepts {', '.join(allowed) or 'none'}")
-        check_int("seed", self.seed, "[data]", 0, None)

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import csv
 import dataclasses
-import json
 import logging
 import math
 from pathlib import Path
@@ -32,6 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from badminima.experiments.configfile import config_hash, config_to_dict
+from badminima.jsonio import dumps
 from badminima.experiments.configs import as_config
 from badminima.experiments.executors import get_executor
 from badminima.experiments.gibbs_config import GibbsConfig
@@ -281,17 +281,6 @@ def run_gibbs(config: GibbsConfig | str | Path, executor: str | None = None, wor
                       for c, r in zip(cells, cell_results)]}
 
 
-def _jsonable(value):
-    """NaN and infinities become null (JSON has no NaN)."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    return value
-
-
 def write_gibbs_results(result: dict, out_dir: str | Path) -> list[Path]:
     """Write ``results.json`` (config, columns, per-cell diagnostics) and ``results.csv``."""
     out = Path(out_dir)
@@ -300,7 +289,7 @@ def write_gibbs_results(result: dict, out_dir: str | Path) -> list[Path]:
     document = {"name": result["name"], "config": result["config"], "config_hash": result["config_hash"],
                 **columns, "cells": result["cells"]}
     json_path, csv_path = out / "results.json", out / "results.csv"
-    json_path.write_text(json.dumps(_jsonable(document), indent=1) + "\n", encoding="utf-8")
+    json_path.write_text(dumps(document) + "\n", encoding="utf-8")
     with csv_path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(COLUMNS)

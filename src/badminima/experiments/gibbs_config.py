@@ -37,11 +37,13 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import Literal
+from typing import ClassVar
 
 from badminima.errors import InvalidParameterError
 from badminima.experiments.configfile import load_toml_config
-from badminima.validation import check_int, check_real
+from badminima.experiments.executors import EXECUTORS
+from badminima.sampling.version_space import METHODS
+from badminima.validation import Each, Interval, Options, validate_fields
 
 __all__ = ["GridSpec", "SamplerSpec", "RejectionSpec", "ExecutorSpec", "GibbsConfig",
            "load_gibbs_config"]
@@ -55,14 +57,12 @@ class GridSpec:
     alphas: tuple[float, ...] = (0.5, 1.0, 2.0, 5.0)
     training_sets: int = 4
 
+    rules: ClassVar[dict] = {"dims": Each(Interval(int, 2), nonempty=True),
+                             "alphas": Each(Interval(float, 0, None, "neither"), nonempty=True),
+                             "training_sets": Interval(int, 1)}
+
     def __post_init__(self) -> None:
-        if not self.dims or not self.alphas:
-            raise InvalidParameterError("The 'dims' and 'alphas' parameters of grid must not be empty.")
-        for dim in self.dims:
-            check_int("dims", dim, "grid", 2)
-        for alpha in self.alphas:
-            check_real("alphas", alpha, "grid", 0, None, "neither")
-        check_int("training_sets", self.training_sets, "grid", 1)
+        validate_fields(self, "grid")
         for dim in self.dims:
             ns = self.sizes(dim)
             if min(ns) < 1 or len(set(ns)) != len(ns):
@@ -79,19 +79,18 @@ class GridSpec:
 class SamplerSpec:
     """Arguments of :func:`badminima.sampling.version_space.sample_version_space`."""
 
-    method: Literal["hmc", "hit_and_run"] = "hmc"
+    method: str = "hmc"
     chains: int = 4
     samples: int = 100
     burn_in: int | None = None
     thin: int | None = None
 
+    rules: ClassVar[dict] = {"method": Options(METHODS), "chains": Interval(int, 1),
+                             "samples": Interval(int, 4), "burn_in": Interval(int, 0),
+                             "thin": Interval(int, 1)}
+
     def __post_init__(self) -> None:
-        check_int("chains", self.chains, "sampler", 1)
-        check_int("samples", self.samples, "sampler", 4)
-        if self.burn_in is not None:
-            check_int("burn_in", self.burn_in, "sampler", 0)
-        if self.thin is not None:
-            check_int("thin", self.thin, "sampler", 1)
+        validate_fields(self, "sampler")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -103,22 +102,25 @@ class RejectionSpec:
     min_acceptance: float = 1e-4
     min_survivors: int = 20
 
+    rules: ClassVar[dict] = {"samples": Interval(int, 0), "chunk": Interval(int, 1),
+                             "min_acceptance": Interval(float, 0, 1, "right"),
+                             "min_survivors": Interval(int, 2)}
+
     def __post_init__(self) -> None:
-        check_int("samples", self.samples, "rejection", 0)
-        check_int("chunk", self.chunk, "rejection", 1)
-        check_real("min_acceptance", self.min_acceptance, "rejection", 0, 1, "right")
-        check_int("min_survivors", self.min_survivors, "rejection", 2)
+        validate_fields(self, "rejection")
 
 
 @dataclasses.dataclass(frozen=True)
 class ExecutorSpec:
     """Where tasks run: :func:`badminima.experiments.executors.get_executor` (0 workers: all cores)."""
 
-    name: Literal["serial", "local", "ray"] = "local"
+    name: str = "local"
     workers: int = 0
 
+    rules: ClassVar[dict] = {"name": Options(EXECUTORS), "workers": Interval(int, 0)}
+
     def __post_init__(self) -> None:
-        check_int("workers", self.workers, "executor", 0)
+        validate_fields(self, "executor")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -133,9 +135,10 @@ class GibbsConfig:
     rejection: RejectionSpec = RejectionSpec()
     executor: ExecutorSpec = ExecutorSpec()
 
+    rules: ClassVar[dict] = {"seed": Interval(int, 0), "eps0": Interval(float, 0, 1, "neither")}
+
     def __post_init__(self) -> None:
-        check_int("seed", self.seed, "config", 0)
-        check_real("eps0", self.eps0, "config", 0, 1, "neither")
+        validate_fields(self, "config")
 
 
 def load_gibbs_config(path: str | Path) -> GibbsConfig:

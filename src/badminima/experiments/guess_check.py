@@ -13,7 +13,6 @@ architecture with SGD for the Guess & Check vs SGD comparison.
 from __future__ import annotations
 
 import csv
-import json
 import logging
 import time
 from dataclasses import dataclass, field
@@ -22,7 +21,9 @@ from pathlib import Path
 import numpy as np
 
 from badminima import __version__
+from badminima.classifiers.devices import resolve_device
 from badminima.errors import InvalidParameterError
+from badminima.jsonio import dumps, to_jsonable
 from badminima.experiments.configfile import config_hash, config_to_dict
 from badminima.experiments.configs import as_config
 from badminima.experiments.datasets import load_normalized_dataset
@@ -50,16 +51,6 @@ def load_guess_check_dataset(section: DataSpec):
     """The (normalized) dataset of a config, cached per process (workers load it once)."""
     return load_normalized_dataset(section.dataset, section.data_dir, section.classes, section.seed,
                                    section.options)
-
-
-def resolve_device(name: str) -> str:
-    """``auto`` -> ``cuda`` when available, else ``cpu``."""
-    import torch
-    if name == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if name.startswith("cuda") and not torch.cuda.is_available():
-        raise InvalidParameterError(f"The 'device' parameter is {name!r} but CUDA is not available.")
-    return name
 
 
 @dataclass
@@ -132,22 +123,11 @@ class GuessCheckResult:
                 "config": config_to_dict(self.config), "config_hash": config_hash(self.config),
                 "version": __version__, "info": self.info}
         for key, value in {**self.measured, **self.predicted}.items():
-            data[key] = _jsonable(value)
+            data[key] = to_jsonable(value)
         data["test_error_summary"] = _describe(self.test_errors)
         if self.sgd is not None:
-            data["sgd"] = {k: _jsonable(v) for k, v in self.sgd.items()}
+            data["sgd"] = to_jsonable(self.sgd)
         return data
-
-
-def _jsonable(value):
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    arr = np.asarray(value)
-    if arr.dtype.kind in "iub":
-        return arr.tolist()
-    if arr.dtype.kind == "f":
-        return np.where(np.isfinite(arr), arr, None).tolist() if arr.ndim else (float(arr) if np.isfinite(arr) else None)
-    return value
 
 
 def _describe(values: np.ndarray) -> dict:
@@ -193,7 +173,7 @@ def run_guess_check(config: GuessCheckConfig | str | Path, executor: str = "loca
         classifiers come from ``(seed, c)``; chunks merge by index).
     """
     config = as_config(config, GuessCheckConfig, "run_guess_check")
-    device = resolve_device(config.sampling.device)
+    device = str(resolve_device(config.sampling.device))
     started = time.perf_counter()
     ds = load_guess_check_dataset(config.data)
     if config.sampling.n_max > len(ds.y_train):
@@ -280,7 +260,7 @@ def write_guess_check_outputs(result: GuessCheckResult, out_dir: str | Path) -> 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths = {"json": out / "results.json", "csv": out / "results.csv", "npz": out / "summaries.npz"}
-    paths["json"].write_text(json.dumps(result.to_dict(), indent=1, allow_nan=False))
+    paths["json"].write_text(dumps(result.to_dict()))
     series = result.series()
     with paths["csv"].open("w", newline="") as handle:
         writer = csv.writer(handle)

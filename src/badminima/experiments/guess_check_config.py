@@ -28,12 +28,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar
 
 from badminima.classifiers import make_function_set
 from badminima.errors import InvalidParameterError
 from badminima.experiments.data_spec import DataSpec
-from badminima.validation import check_int, check_real
+from badminima.sampling.guess_check import ERROR_SOURCES
+from badminima.sampling.guess_check_theory import DENSITIES
+from badminima.training.population_sgd import LOSSES
+from badminima.validation import Device, Each, Interval, Options, validate_fields
 
 
 @dataclass(frozen=True)
@@ -87,39 +90,36 @@ class SamplingSection:
     R: int = 20
     n_max: int = 40
     seed: int = 0
-    error: Literal["test", "exact-linear"] = "test"
+    error: str = "test"
     device: str = "auto"
     max_mbytes: int = 256
 
+    rules: ClassVar[dict] = {
+        "K": Interval(int, 1), "chunk_size": Interval(int, 1), "R": Interval(int, 1),
+        "n_max": Interval(int, 1), "seed": Interval(int, 0), "error": Options(ERROR_SOURCES),
+        "device": Device(), "max_mbytes": Interval(int, 1)}
+
     def __post_init__(self):
-        check_int("K", self.K, "[sampling]", 1, None)
-        check_int("chunk_size", self.chunk_size, "[sampling]", 1, None)
-        check_int("R", self.R, "[sampling]", 1, None)
-        check_int("n_max", self.n_max, "[sampling]", 1, None)
-        check_int("seed", self.seed, "[sampling]", 0, None)
-        check_int("max_mbytes", self.max_mbytes, "[sampling]", 1, None)
-        if not (self.device in ("auto", "cpu", "cuda") or self.device.startswith("cuda:")):
-            raise InvalidParameterError(
-                f"The 'device' parameter of [sampling] must be 'auto', 'cpu', 'cuda' or 'cuda:N'. "
-                f"Got {self.device!r} instead.")
+        validate_fields(self, "[sampling]")
 
 
 @dataclass(frozen=True)
 class TheorySection:
     """The density the measurements are compared with, eps0 and the histogram bins."""
 
-    density: Literal["empirical", "perceptron"] = "empirical"
+    density: str = "empirical"
     eps0: float = 0.1
     bins: int = 40
     hist_n: tuple[int, ...] = (0, 5, 10, 20)
     confidence: float = 0.95
 
+    rules: ClassVar[dict] = {
+        "density": Options(DENSITIES), "eps0": Interval(float, 0, 1, "neither"),
+        "bins": Interval(int, 1, 10_000), "hist_n": Each(Interval(int, 0)),
+        "confidence": Interval(float, 0, 1, "neither")}
+
     def __post_init__(self):
-        check_real("eps0", self.eps0, "[theory]", 0, 1, "neither")
-        check_int("bins", self.bins, "[theory]", 1, 10_000)
-        check_real("confidence", self.confidence, "[theory]", 0, 1, "neither")
-        for value in self.hist_n:
-            check_int("hist_n", value, "[theory]", 0, None)
+        validate_fields(self, "[theory]")
 
 
 @dataclass(frozen=True)
@@ -132,14 +132,15 @@ class SGDSection:
     members: int = 256
     lr: float = 0.5
     max_steps: int = 3000
-    loss: Literal["logistic", "hinge"] = "logistic"
+    loss: str = "logistic"
+
+    rules: ClassVar[dict] = {
+        "n": Interval(int, 1), "training_sets": Interval(int, 1), "members": Interval(int, 1),
+        "lr": Interval(float, 0, None, "neither"), "max_steps": Interval(int, 1),
+        "loss": Options(LOSSES)}
 
     def __post_init__(self):
-        check_int("n", self.n, "[sgd]", 1, None)
-        check_int("training_sets", self.training_sets, "[sgd]", 1, None)
-        check_int("members", self.members, "[sgd]", 1, None)
-        check_real("lr", self.lr, "[sgd]", 0, None, "neither")
-        check_int("max_steps", self.max_steps, "[sgd]", 1, None)
+        validate_fields(self, "[sgd]")
 
 
 @dataclass(frozen=True)

@@ -36,12 +36,13 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
+from typing import ClassVar
 
 from badminima.errors import InvalidParameterError
 from badminima.experiments.configfile import config_hash, config_to_dict, load_toml_config
 from badminima.experiments.data_spec import DataSpec
 from badminima.training import NetworkSpec, TrainSettings
-from badminima.validation import check_int
+from badminima.validation import Device, Each, Interval, validate_fields
 
 
 @dataclasses.dataclass(frozen=True)
@@ -54,15 +55,13 @@ class SweepSpec:
     batch_seeds: bool = False
     device: str = "auto"
 
+    rules: ClassVar[dict] = {"sizes": Each(Interval(int, 1)), "seeds": Each(Interval(int, 0), nonempty=True),
+                             "device": Device()}
+
     def __post_init__(self) -> None:
         if not self.sizes and not self.include_full:
             raise InvalidParameterError("'sizes' is empty and 'include_full' is false: no run to do")
-        for n in self.sizes:
-            check_int("sizes", n, "sweep", low=1)
-        if not self.seeds:
-            raise InvalidParameterError("The 'seeds' parameter of sweep must hold at least one seed.")
-        for s in self.seeds:
-            check_int("seeds", s, "sweep", low=0)
+        validate_fields(self, "sweep")
         for name in ("sizes", "seeds"):
             values = getattr(self, name)
             if len(set(values)) != len(values):

@@ -4,15 +4,22 @@ docs/science.md section 3. Public API::
 
     from badminima.fitting import (LearningCurveFit, MODELS, MODEL_NAMES, get_model,
                                    compare_models, plan_sample_size, read_curve_csv)
+
+Names are imported on first use, so reading the model registry (``MODEL_NAMES``, as the CLI
+does to build its options) does not import the optimizers.
 """
 
-from badminima.fitting.compare import ModelReport, compare_models
-from badminima.fitting.data import CurveData, curve_data, read_curve_csv
-from badminima.fitting.estimator import LearningCurveFit
-from badminima.fitting.extrapolation import split_sizes
-from badminima.fitting.models import MODEL_NAMES, MODELS, ModelSpec, get_model
-from badminima.fitting.planning import Plan, plan_sample_size
+from badminima._lazy import attach
 
-__all__ = ["CurveData", "LearningCurveFit", "MODELS", "MODEL_NAMES", "ModelReport", "ModelSpec",
-           "Plan", "compare_models", "curve_data", "get_model", "plan_sample_size",
-           "read_curve_csv", "split_sizes"]
+_EXPORTS = {
+    "ModelReport": "badminima.fitting.compare", "compare_models": "badminima.fitting.compare",
+    "CurveData": "badminima.fitting.data", "curve_data": "badminima.fitting.data",
+    "read_curve_csv": "badminima.fitting.data",
+    "LOSSES": "badminima.fitting.estimator", "LearningCurveFit": "badminima.fitting.estimator",
+    "split_sizes": "badminima.fitting.extrapolation",
+    "MODEL_NAMES": "badminima.fitting.models", "MODELS": "badminima.fitting.models",
+    "ModelSpec": "badminima.fitting.models", "get_model": "badminima.fitting.models",
+    "Plan": "badminima.fitting.planning", "plan_sample_size": "badminima.fitting.planning",
+}
+
+__getattr__, __dir__, __all__ = attach(__name__, _EXPORTS)

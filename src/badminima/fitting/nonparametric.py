@@ -267,28 +267,6 @@ def _initial_log_weights(edges: np.ndarray, data: CurveData) -> np.ndarray:
     return v - logsumexp(v)
 
 
-class _LogPiecewiseUniform(PiecewiseUniform):
-    """A :class:`~badminima.theory.PiecewiseUniform` built from log cell probabilities.
-
-    A learning curve that falls slowly over decades of ``n`` needs cell probabilities
-    spanning far more than the ~700 decades of ``e`` a float64 holds (``ln D`` rises by about
-    ``int n(eps)/(1-eps) d eps``, ~1000 on CIFAR-10); every formula of the parent works on
-    ``ln w``, which is kept exact here (``weights`` holds the linear values, tiny ones 0).
-    """
-
-    def __init__(self, edges, log_weights):
-        log_weights = np.asarray(log_weights, dtype=float)
-        log_weights = log_weights - logsumexp(log_weights)
-        super().__init__(edges, np.exp(log_weights - log_weights.max()))
-        self._log_w = log_weights
-
-    def _posterior(self, n, r):
-        post = super()._posterior(n, r)
-        post._log_w = self._log_w
-        post._tilt_log_z = float(logsumexp(post._terms(np.asarray(0.0), post._tilt_r)[0]))
-        return post
-
-
 def _cross_validate(edges, data: CurveData, lambdas, v0, reference=None):
     """Mean held-out chi2 per lambda (leave one size out), and the full fits per lambda.
 
@@ -364,9 +342,9 @@ def fit_nonparametric(data: CurveData, *, n_bootstrap: int = 20, seed: int = 0,
     best = int(np.argmin(scores))
     lam, v = float(lambdas[best]), fits[best]
     problem = _Problem(edges, data, lam, reference=reference)
-    density = _LogPiecewiseUniform(edges, v)
+    density = PiecewiseUniform.from_log_weights(edges, v)
     rng = np.random.default_rng(seed)
-    replicas = [_LogPiecewiseUniform(
+    replicas = [PiecewiseUniform.from_log_weights(
                     edges, _Problem(edges, data.resample(rng), lam, reference=reference).solve(v))
                 for _ in range(n_bootstrap if np.any(data.counts > 1) else 0)]
     reps = np.array([_summary(d, lam, data.sizes) for d in replicas]).reshape(-1, 3)

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from badminima.errors import FitError
+from badminima.search import smallest_n
 
 #: The search range of n: the floor is the curve at the upper end.
 N_MAX = 1e12
-_GRID = np.unique(np.round(np.geomspace(1, N_MAX, 241)))
 
 
 @dataclass(frozen=True)
@@ -45,21 +45,8 @@ class Plan:
 
 def _smallest_n(curve, target: float) -> float:
     """Smallest integer n in [1, N_MAX] with curve(n) <= target (inf when none)."""
-    values = curve(_GRID)
-    below = np.flatnonzero(values <= target)
-    if below.size == 0:
-        return math.inf
-    k = below[0]
-    if k == 0:
-        return 1.0
-    lo, hi = _GRID[k - 1], _GRID[k]  # curve(lo) > target >= curve(hi)
-    while hi - lo > 1:
-        mid = math.floor((lo + hi) / 2)
-        if curve(np.array([mid]))[0] <= target:
-            hi = mid
-        else:
-            lo = mid
-    return float(hi)
+    n = smallest_n(curve, target, low=1, high=int(N_MAX))
+    return math.inf if n is None else float(n)
 
 
 def plan_sample_size(estimator, target: float) -> Plan:

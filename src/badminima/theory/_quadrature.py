@@ -142,3 +142,24 @@ def log_integral(log_f, A, B, n, r=1.0, moments=False):
     if moments:
         return log_i.reshape(shape), mean.reshape(shape), var.reshape(shape)
     return log_i.reshape(shape)
+
+
+def cdf_table(log_f, step: float) -> tuple[np.ndarray, np.ndarray]:
+    """Nodes ``s`` of the logistic variable and the cdf of the unit density ``f`` at them.
+
+    The nodes are those of the quadrature above (``s = s* + alpha sinh(v)``, ``v`` spaced
+    ``step``), so the table resolves the density's bump at any scale; the cdf is the
+    cumulative trapezoid rule, normalized to 1, with flat stretches dropped (strictly
+    increasing, ready for inverse-transform sampling with ``np.interp``).
+    """
+    one = np.ones((1, 1))
+    peak, alpha = _locate_peak(log_f, 0 * one, one, 0 * one, 1.0)
+    v_max = float(np.arcsinh(2 * S_MAX / alpha[0]))
+    v = np.arange(-v_max, v_max, step)
+    s = peak[0] + alpha[0] * np.sinh(v)
+    g, _ = _log_integrand(log_f, s, np.array(0.0), np.array(1.0), np.array(0.0), 1.0)
+    w = np.exp(g - np.max(g)) * alpha[0] * np.cosh(v)
+    cdf = np.concatenate([[0.0], np.cumsum(0.5 * (w[1:] + w[:-1]))])
+    keep = np.concatenate([[True], np.diff(cdf) > 0])
+    return s[keep], cdf[keep] / cdf[-1]
+

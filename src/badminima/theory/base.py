@@ -224,17 +224,7 @@ class Density:
 
     def _sample_table(self):
         if getattr(self, "_table", None) is None:
-            one = np.ones((1, 1))
-            peak, alpha = _quadrature._locate_peak(self._u_logpdf, 0 * one, one, 0 * one, 1.0)
-            v_max = float(np.arcsinh(2 * _quadrature.S_MAX / alpha[0]))
-            v = np.arange(-v_max, v_max, _SAMPLE_TABLE_STEP)
-            s = peak[0] + alpha[0] * np.sinh(v)
-            g, _ = _quadrature._log_integrand(self._u_logpdf, s, np.array(0.0), np.array(1.0),
-                                              np.array(0.0), 1.0)
-            w = np.exp(g - np.max(g)) * alpha[0] * np.cosh(v)
-            cdf = np.concatenate([[0.0], np.cumsum(0.5 * (w[1:] + w[:-1]))])
-            keep = np.concatenate([[True], np.diff(cdf) > 0])
-            self._table = (s[keep], cdf[keep] / cdf[-1])
+            self._table = _quadrature.cdf_table(self._u_logpdf, _SAMPLE_TABLE_STEP)
         return self._table
 
     # ------------------------------------------------------ unit-level hooks

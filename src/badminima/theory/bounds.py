@@ -8,6 +8,7 @@ import numpy as np
 from scipy.special import expit
 
 from badminima.theory._validate import check_unit_interval
+from badminima.search import smallest_n
 from badminima.validation import check_sample_sizes
 from badminima.theory.base import Density
 from badminima.theory.quantities import as_density, bad_fraction
@@ -15,8 +16,6 @@ from badminima.theory.quantities import as_density, bad_fraction
 _GRID_S = np.linspace(-48.0, 14.0, 63)
 _REFINE = np.linspace(-1.0, 1.0, 9)
 _REFINE_STAGES = 3
-_SEARCH_POINTS = 32
-_MAX_LOG2_N = 62
 
 
 #: Matrix entries per block of the (eps0, n) x candidates search.
@@ -125,31 +124,6 @@ class SampleSize:
     from_bound: int | None
 
 
-def _smallest_n(fraction, delta: float) -> int | None:
-    """Smallest integer n with ``fraction(n) <= delta`` for a non-increasing ``fraction``."""
-    probe = np.concatenate([[0.0], 2.0 ** np.arange(_MAX_LOG2_N + 1)])
-    ok = fraction(probe) <= delta
-    if not ok.any():
-        return None
-    first = int(np.argmax(ok))
-    if first == 0:
-        return 0
-    lo, hi = probe[first - 1], probe[first]  # fraction(lo) > delta >= fraction(hi)
-    while hi - lo > 1:
-        inner = np.unique(np.floor(np.linspace(lo, hi, _SEARCH_POINTS + 2)[1:-1]))
-        inner = inner[(inner > lo) & (inner < hi)]
-        if inner.size == 0:
-            break
-        ok = fraction(inner) <= delta
-        if ok.any():
-            k = int(np.argmax(ok))
-            hi = inner[k]
-            lo = inner[k - 1] if k > 0 else lo
-        else:
-            lo = inner[-1]
-    return int(hi)
-
-
 def sample_size(density: Density | str, eps0: float, delta: float) -> SampleSize:
     """Smallest training-set size with at most a fraction ``delta`` of bad global minima.
 
@@ -157,12 +131,12 @@ def sample_size(density: Density | str, eps0: float, delta: float) -> SampleSize
     -----
     ``B_n(eps0)`` and its bound are non-increasing in n (reweighting by the decreasing
     ``(1 - eps)`` moves Q_n to smaller errors), so a doubling search followed by a batched
-    bisection finds the smallest n for each (docs/science.md §2, last item). n is searched up to
-    ``2**62``.
+    bisection (:func:`badminima.search.smallest_n`) finds the smallest n for each
+    (docs/science.md §2, last item). n is searched up to ``2**62``.
     """
     density = as_density(density, "sample_size")
     eps0 = float(check_unit_interval("eps0", eps0, "sample_size"))
     delta = float(check_unit_interval("delta", delta, "sample_size"))
-    exact = _smallest_n(lambda n: bad_fraction(density, eps0, n), delta)
-    from_bound = _smallest_n(lambda n: bad_fraction_bound(density, eps0, n)[0], delta)
+    exact = smallest_n(lambda n: bad_fraction(density, eps0, n), delta)
+    from_bound = smallest_n(lambda n: bad_fraction_bound(density, eps0, n)[0], delta)
     return SampleSize(exact=exact, from_bound=from_bound)

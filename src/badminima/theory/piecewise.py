@@ -182,6 +182,22 @@ class PiecewiseUniform(Density):
             self._log_w = np.log(self.weights)
         self._tilt_n, self._tilt_r, self._tilt_log_z = 0.0, 1.0, 0.0
 
+    @classmethod
+    def from_log_weights(cls, edges, log_weights) -> "PiecewiseUniform":
+        """The density with cell probabilities ``exp(log_weights)`` (normalized), kept in log space.
+
+        A learning curve that falls slowly over decades of ``n`` needs cell probabilities
+        spanning far more than the ~700 decades of ``e`` a float64 holds (``ln D`` rises by
+        about ``int n(eps)/(1-eps) d eps``, ~1000 on CIFAR-10); every formula works on
+        ``ln w``, which stays exact here (``weights`` holds the linear values, tiny ones 0),
+        also in the :meth:`posterior`.
+        """
+        log_weights = np.asarray(log_weights, dtype=float)
+        log_weights = log_weights - logsumexp(log_weights)
+        density = cls(edges, np.exp(log_weights - log_weights.max()))
+        density._log_w = log_weights
+        return density
+
     # ------------------------------------------------------------------ helpers
     def _exponent(self, n, r):
         """Total exponent and rate of ``(1 - r eps)^n`` times this density's own tilt."""
@@ -254,6 +270,7 @@ class PiecewiseUniform(Density):
     def _posterior(self, n, r):
         n_tot, rate = self._exponent(np.asarray(float(n)), r)
         post = PiecewiseUniform(self.edges, self.weights)
+        post._log_w = self._log_w  # exact log weights (from_log_weights) carry over
         post._tilt_n, post._tilt_r = float(n_tot), float(rate)
         post._tilt_log_z = float(logsumexp(post._terms(np.asarray(0.0), rate)[0]))
         return post

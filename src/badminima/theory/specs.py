@@ -109,3 +109,14 @@ def parse_density_spec(spec: str) -> Density:
 def density_names() -> tuple[str, ...]:
     """The family names a spec may start with."""
     return tuple(sorted([*_REGISTRY, "empirical"]))
+
+
+def spec_forms() -> tuple[str, ...]:
+    """Every family's spec form, from the registry: ``"beta:a=A,b=B"``, ...,
+    ``"empirical:PATH"`` (optional parameters in brackets)."""
+    forms = []
+    for name, family in _REGISTRY.items():
+        required = ",".join(f"{key}={key.upper()}" for key in family.required)
+        optional = "".join(f"[,{key}={key.upper()}]" for key in family.optional)
+        forms.append(f"{name}:{required}{optional}")
+    return (*forms, "empirical:PATH")

@@ -1,4 +1,7 @@
-"""Device choice and reproducibility: explicit seeds and devices, no hidden global state."""
+"""Device choice and reproducibility: explicit seeds and devices, no hidden global state.
+
+:func:`resolve_device` is defined in :mod:`badminima.classifiers.devices`.
+"""
 
 from __future__ import annotations
 
@@ -8,29 +11,11 @@ import os
 
 import torch
 
-from badminima.errors import InvalidParameterError
+from badminima.classifiers.devices import resolve_device
 
 logger = logging.getLogger(__name__)
 
-
-def resolve_device(device: str | torch.device | None = "auto") -> torch.device:
-    """``"auto"`` (or None) gives CUDA when present, else CPU; anything else is checked.
-
-    Raises
-    ------
-    InvalidParameterError
-        For an unknown device string, or CUDA requested where none is present.
-    """
-    if device is None or device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    try:
-        resolved = torch.device(device)
-    except (RuntimeError, TypeError) as exc:
-        raise InvalidParameterError(
-            f"The 'device' parameter must be 'auto', 'cpu', 'cuda' or 'cuda:K'. Got {device!r} instead.") from exc
-    if resolved.type == "cuda" and not torch.cuda.is_available():
-        raise InvalidParameterError(f"The 'device' parameter is {device!r} but no CUDA device is present.")
-    return resolved
+__all__ = ["data_generator", "make_deterministic", "resolve_device", "seeded"]
 
 
 @contextlib.contextmanager

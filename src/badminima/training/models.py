@@ -9,51 +9,14 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from typing import Literal
+from typing import ClassVar
 
 import torch
 from torch import nn
 
 from badminima.errors import InvalidParameterError
 from badminima.training.devices import seeded
-from badminima.validation import check_int, check_real
-
-
-@dataclasses.dataclass(frozen=True)
-class NetworkSpec:
-    """Architecture and its size.
-
-    Attributes
-    ----------
-    arch : {"mlp", "cnn", "resnet18"}
-    widths : tuple of int
-        Hidden-layer widths of the MLP.
-    channels : tuple of int
-        Channels of the CNN's conv blocks (each conv 3x3 + ReLU + 2x2 max-pool).
-    hidden : int
-        Width of the CNN's fully connected layer.
-    width_multiplier : float
-        ResNet-18 stage widths are ``round(k * (64, 128, 256, 512))``.
-    """
-
-    arch: Literal["mlp", "cnn", "resnet18"] = "mlp"
-    widths: tuple[int, ...] = (512,)
-    channels: tuple[int, ...] = (32, 64)
-    hidden: int = 128
-    width_multiplier: float = 1.0
-
-    def __post_init__(self) -> None:
-        if self.arch not in ARCHITECTURES:
-            raise InvalidParameterError(
-                f"The 'arch' parameter of NetworkSpec must be one of {', '.join(map(repr, ARCHITECTURES))}. "
-                f"Got {self.arch!r} instead.")
-        for name in ("widths", "channels"):
-            for w in getattr(self, name):
-                check_int(name, w, "NetworkSpec", low=1)
-        if not self.channels:
-            raise InvalidParameterError("The 'channels' parameter of NetworkSpec must hold at least one int.")
-        check_int("hidden", self.hidden, "NetworkSpec", low=1)
-        check_real("width_multiplier", self.width_multiplier, "NetworkSpec", low=0, closed="neither")
+from badminima.validation import Each, Interval, Options, check_int, validate_fields
 
 
 def _mlp(spec: NetworkSpec, input_shape: tuple[int, ...], n_classes: int) -> nn.Module:
@@ -131,8 +94,40 @@ def _resnet18(spec: NetworkSpec, input_shape: tuple[int, ...], n_classes: int) -
 
 
 #: name -> builder(spec, input_shape, n_classes)
-ARCHITECTURES: dict[str, Callable[[NetworkSpec, tuple[int, ...], int], nn.Module]] = {
+ARCHITECTURES: dict[str, Callable[["NetworkSpec", tuple[int, ...], int], nn.Module]] = {
     "mlp": _mlp, "cnn": _cnn, "resnet18": _resnet18}
+
+
+@dataclasses.dataclass(frozen=True)
+class NetworkSpec:
+    """Architecture and its size.
+
+    Attributes
+    ----------
+    arch : {"mlp", "cnn", "resnet18"}
+    widths : tuple of int
+        Hidden-layer widths of the MLP.
+    channels : tuple of int
+        Channels of the CNN's conv blocks (each conv 3x3 + ReLU + 2x2 max-pool).
+    hidden : int
+        Width of the CNN's fully connected layer.
+    width_multiplier : float
+        ResNet-18 stage widths are ``round(k * (64, 128, 256, 512))``.
+    """
+
+    arch: str = "mlp"
+    widths: tuple[int, ...] = (512,)
+    channels: tuple[int, ...] = (32, 64)
+    hidden: int = 128
+    width_multiplier: float = 1.0
+
+    rules: ClassVar[dict] = {"arch": Options(ARCHITECTURES), "widths": Each(Interval(int, 1)),
+                             "channels": Each(Interval(int, 1), nonempty=True),
+                             "hidden": Interval(int, 1),
+                             "width_multiplier": Interval(float, 0, None, "neither")}
+
+    def __post_init__(self) -> None:
+        validate_fields(self, "NetworkSpec")
 
 
 def build_model(spec: NetworkSpec, input_shape: tuple[int, ...], n_classes: int, seed: int) -> nn.Module:

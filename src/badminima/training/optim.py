@@ -7,8 +7,12 @@ from collections.abc import Callable, Iterable
 
 import torch
 
+from typing import TYPE_CHECKING
+
 from badminima.errors import InvalidParameterError
-from badminima.training.settings import TrainSettings
+
+if TYPE_CHECKING:  # settings.py reads the registries below to validate its names
+    from badminima.training.settings import TrainSettings
 
 
 def _adam(params, s: TrainSettings) -> torch.optim.Optimizer:

@@ -8,9 +8,10 @@ unless asked for.
 from __future__ import annotations
 
 import dataclasses
-from typing import Literal
+from typing import ClassVar
 
-from badminima.validation import check_int, check_real
+from badminima.training.optim import OPTIMIZERS, SCHEDULES
+from badminima.validation import Interval, Options, validate_fields
 
 
 @dataclasses.dataclass(frozen=True)
@@ -49,12 +50,12 @@ class TrainSettings:
         Batch size of the (eval-mode) error evaluations.
     """
 
-    optimizer: Literal["adam", "sgd"] = "adam"
+    optimizer: str = "adam"
     lr: float = 1e-3
     momentum: float = 0.9
     nesterov: bool = False
     weight_decay: float = 0.0
-    schedule: Literal["constant", "cosine", "step"] = "constant"
+    schedule: str = "constant"
     step_epochs: int = 30
     step_gamma: float = 0.1
     batch_size: int = 128
@@ -64,15 +65,13 @@ class TrainSettings:
     validation_size: int = 1000
     eval_batch_size: int = 1024
 
+    rules: ClassVar[dict] = {
+        "optimizer": Options(OPTIMIZERS), "lr": Interval(float, 0, None, "neither"),
+        "momentum": Interval(float, 0, 1, "left"), "weight_decay": Interval(float, 0),
+        "schedule": Options(SCHEDULES), "step_epochs": Interval(int, 1),
+        "step_gamma": Interval(float, 0, 1, "right"), "batch_size": Interval(int, 0),
+        "max_epochs": Interval(int, 1), "early_stopping": Interval(int, 0),
+        "validation_size": Interval(int, 1), "eval_batch_size": Interval(int, 1)}
+
     def __post_init__(self) -> None:
-        owner = "TrainSettings"
-        check_real("lr", self.lr, owner, low=0, closed="neither")
-        check_real("momentum", self.momentum, owner, low=0, high=1, closed="left")
-        check_real("weight_decay", self.weight_decay, owner, low=0)
-        check_int("step_epochs", self.step_epochs, owner, low=1)
-        check_real("step_gamma", self.step_gamma, owner, low=0, high=1, closed="right")
-        check_int("batch_size", self.batch_size, owner, low=0)
-        check_int("max_epochs", self.max_epochs, owner, low=1)
-        check_int("early_stopping", self.early_stopping, owner, low=0)
-        check_int("validation_size", self.validation_size, owner, low=1)
-        check_int("eval_batch_size", self.eval_batch_size, owner, low=1)
+        validate_fields(self, "TrainSettings")
