@@ -10,9 +10,10 @@ does not depend on the other n). ``--json`` prints one JSON object of the figure
 It also times the calls whose speed the fitting and CLI rely on (formerly wall-clock
 assertions in the theory tests), each with its budget, and exits with status 1 when one is
 over budget: the exponential bound on an Empirical density of 2e5 distinct atoms for 50 n
-(budget 5 s; an O(K^2) search took 186 s), the posterior cdf of 10^6 atoms (5 s), and one
+(budget 5 s; an O(K^2) search took 186 s), the posterior cdf of 10^6 atoms (5 s), one
 learning curve of a quadrature family for 20 n (``Memorization(RareGoodTail)``, 20 ms; about
-1 ms on an idle core).
+1 ms on an idle core), and every Guess & Check prediction for an Empirical density of 2e5
+distinct atoms at n = 0 ... 40 (10 s; :func:`badminima.sampling.guess_check_theory.predict_guess_check`).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import numpy as np
 from scipy.integrate import quad
 from scipy.special import logsumexp
 
+from badminima.sampling.guess_check_theory import predict_guess_check
 from badminima.theory import (
     Beta,
     Empirical,
@@ -46,7 +48,7 @@ BASELINE_SUBSET = 20
 
 #: Seconds allowed for the calls of :func:`budgets` (generous for a shared machine).
 BUDGETS = {"bound_200k_atoms_seconds": 5.0, "posterior_cdf_1e6_atoms_seconds": 5.0,
-           "quadrature_learning_curve_seconds": 0.02}
+           "quadrature_learning_curve_seconds": 0.02, "guess_check_predictions_200k_atoms_seconds": 10.0}
 
 
 def _timed(fn, repeat: int = 1):
@@ -119,8 +121,10 @@ def budgets() -> dict:
     n20 = np.logspace(0, 6, 20).round()
     learning_curve(tail, n20)
     curve_s, _ = _timed(lambda: learning_curve(tail, n20), repeat=20)
+    predict_s, _ = _timed(lambda: predict_guess_check(Empirical(rng.beta(2, 8, 200_000)), np.arange(41), 0.2,
+                                                      np.linspace(0, 1, 21)))
     return {"bound_200k_atoms_seconds": bound_s, "posterior_cdf_1e6_atoms_seconds": cdf_s,
-            "quadrature_learning_curve_seconds": curve_s}
+            "quadrature_learning_curve_seconds": curve_s, "guess_check_predictions_200k_atoms_seconds": predict_s}
 
 
 def main(argv=None) -> int:

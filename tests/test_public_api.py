@@ -112,3 +112,14 @@ def test_packaged_configs_load_by_name_for_every_kind():
     for name in bm.packaged_config_names():
         kinds[type(bm.load_config(name))] += 1
     assert all(kinds.values()), kinds
+
+
+@pytest.mark.parametrize("layer", ["theory", "data", "classifiers", "sampling", "training", "fitting",
+                                   "experiments", "report", "cli"])
+def test_every_layer_exports_its_public_names(layer):
+    import importlib
+
+    module = importlib.import_module(f"badminima.{layer}")
+    assert module.__all__, layer
+    for name in module.__all__:
+        assert getattr(module, name) is not None, f"badminima.{layer}.{name}"

@@ -28,6 +28,12 @@ def _describe_interval(low: float | None, high: float | None, closed: str) -> st
     return f"{left}{lo}, {hi}{right}"
 
 
+def _shown(value) -> str:
+    """``repr`` of a value as the user wrote it: numpy scalars as plain numbers (``-0.1``,
+    not ``np.float64(-0.1)``)."""
+    return repr(value.item() if isinstance(value, np.generic) else value)
+
+
 def _inside(value: float, low: float | None, high: float | None, closed: str) -> bool:
     if math.isnan(value):
         return False
@@ -49,11 +55,11 @@ def check_real(name: str, value, owner: str, low: float | None = None,
     interval = _describe_interval(low, high, closed)
     if isinstance(value, bool) or not isinstance(value, (Real, np.floating, np.integer)):
         raise InvalidParameterError(
-            f"The {name!r} parameter of {owner} must be a float in {interval}. Got {value!r} instead.")
+            f"The {name!r} parameter of {owner} must be a float in {interval}. Got {_shown(value)} instead.")
     value = float(value)
     if not _inside(value, low, high, closed):
         raise InvalidParameterError(
-            f"The {name!r} parameter of {owner} must be a float in {interval}. Got {value!r} instead.")
+            f"The {name!r} parameter of {owner} must be a float in {interval}. Got {_shown(value)} instead.")
     return value
 
 
@@ -63,11 +69,11 @@ def check_int(name: str, value, owner: str, low: int | None = None, high: int | 
     is_whole_float = isinstance(value, (float, np.floating)) and float(value).is_integer()
     if isinstance(value, bool) or not (isinstance(value, (Integral, np.integer)) or is_whole_float):
         raise InvalidParameterError(
-            f"The {name!r} parameter of {owner} must be an integer in {interval}. Got {value!r} instead.")
+            f"The {name!r} parameter of {owner} must be an integer in {interval}. Got {_shown(value)} instead.")
     value = int(value)
     if not _inside(value, low, high, "both"):
         raise InvalidParameterError(
-            f"The {name!r} parameter of {owner} must be an integer in {interval}. Got {value!r} instead.")
+            f"The {name!r} parameter of {owner} must be an integer in {interval}. Got {_shown(value)} instead.")
     return value
 
 
@@ -77,16 +83,16 @@ def check_sample_sizes(name: str, n, owner: str) -> np.ndarray:
     Strings, non-numeric input and non-integer, negative, NaN or infinite entries raise
     :class:`InvalidParameterError`.
     """
-    message = f"The {name!r} parameter of {owner} must hold non-negative integers. Got {{!r}} instead."
+    message = f"The {name!r} parameter of {owner} must hold non-negative integers. Got {{}} instead."
     if isinstance(n, (str, bytes)):
-        raise InvalidParameterError(message.format(n))
+        raise InvalidParameterError(message.format(_shown(n)))
     try:
         arr = np.asarray(n, dtype=float)
     except (TypeError, ValueError) as exc:
-        raise InvalidParameterError(message.format(n)) from exc
+        raise InvalidParameterError(message.format(_shown(n))) from exc
     if arr.size and (not np.all(np.isfinite(arr)) or np.any(arr < 0) or np.any(arr != np.floor(arr))):
         bad = arr[~(np.isfinite(arr) & (arr >= 0) & (arr == np.floor(arr)))].ravel()[0]
-        raise InvalidParameterError(message.format(bad))
+        raise InvalidParameterError(message.format(_shown(bad)))
     return arr
 
 
@@ -96,7 +102,7 @@ def check_choice(name: str, value, owner: str, choices) -> str:
     if value not in choices:
         raise InvalidParameterError(
             f"The {name!r} parameter of {owner} must be one of {', '.join(map(repr, choices))}. "
-            f"Got {value!r} instead.")
+            f"Got {_shown(value)} instead.")
     return value
 
 

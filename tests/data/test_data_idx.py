@@ -60,9 +60,13 @@ def test_parent_folder_with_named_subfolder_and_fashion_names(tmp_path):
     assert set(np.unique(ds.y_train)) <= {0, 1}
 
 
-def test_missing_folder_names_expected_files_and_option(tmp_path):
-    with pytest.raises(DataError, match=r"train-images-idx3-ubyte\[\.gz\].*--data-dir"):
+def test_missing_folder_is_one_short_line_naming_what_is_expected(tmp_path):
+    with pytest.raises(DataError, match=r"nowhere does not exist .*train-images-idx3-ubyte.*--download") as info:
         load_dataset("mnist", data_dir=tmp_path / "nowhere")
+    assert "data_dir" not in str(info.value) and "download=True" not in str(info.value)
+    with pytest.raises(DataError, match=r"no IDX file in .*expected train-images-idx3-ubyte\[\.gz\] and") as info:
+        load_dataset("mnist", data_dir=tmp_path)
+    assert len(str(info.value)) < 150 + len(str(tmp_path)) and "\n" not in str(info.value)
 
 
 def test_partial_folder_names_missing_file(tmp_path):

@@ -102,7 +102,7 @@ def test_cli_sweep_and_results(tmp_path, capsys):
     assert (tmp_path / "curve.png").stat().st_size > 1000
     out = capsys.readouterr().out
     assert "mean_err" in out and "4 runs; 0 did not reach zero" in out
-    assert csv.read_text().splitlines()[0].startswith("n,mean_test_error")
+    assert csv.read_text().splitlines()[0].startswith("n,test_error,reached_zero")
     assert main(["results", str(db), "--json"]) == 0
     assert '"experiment": "tiny"' in capsys.readouterr().out
     assert main(["results", str(tmp_path / "missing.db")]) == 2

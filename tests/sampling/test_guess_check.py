@@ -1,6 +1,5 @@
 """Guess & Check building blocks against brute force, and the end-to-end theory check."""
 
-import time
 
 import numpy as np
 import pytest
@@ -190,10 +189,9 @@ def test_empirical_predictions_are_theory_functions_and_scale():
         w = counts * (1 - values) ** size
         want = np.bincount(bins, weights=w / w.sum(), minlength=len(edges) - 1)
         np.testing.assert_allclose(got["survivor_hist_predicted"][i], want, rtol=1e-12, atol=1e-15)
-    # continuous (exact perceptron) errors: 2e5 distinct atoms, every n up to 40, in seconds
+    # continuous (exact perceptron) errors: 2e5 distinct atoms, every n up to 40 (timed in
+    # benchmarks/bench_theory.py)
     many = rng.beta(2, 8, 200_000)
-    began = time.perf_counter()
     out = predict_guess_check(Empirical(many), np.arange(41), 0.2, np.linspace(0, 1, 21))
-    assert time.perf_counter() - began < 10.0
     np.testing.assert_allclose(out["survivor_hist_predicted"].sum(axis=1), 1.0, rtol=1e-12)
     assert np.all(out["bad_fraction_bound"] >= out["bad_fraction_predicted"] * (1 - 1e-9))

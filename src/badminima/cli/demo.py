@@ -71,7 +71,7 @@ def _theory_tour(out: Path) -> str:
 
 
 def _sweep(config, out: Path, args) -> str:
-    from badminima.cli.sweep import format_table
+    from badminima.cli.results import format_table
     from badminima.experiments.store import learning_curve_table
     from badminima.experiments.sweep import run_sweep
 

@@ -9,19 +9,20 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import math
 import sys
 from pathlib import Path
 
 from badminima.cli.figures import save_figure
+from badminima.cli.output_paths import check_figure_path
 from badminima.cli.registry_choices import RegistryNames
 from badminima.errors import DataError, FitError, InvalidParameterError
 
 _MODELS = RegistryNames("badminima.fitting.models", "MODEL_NAMES")
 _LOSSES = RegistryNames("badminima.fitting.estimator", "LOSSES")
-
-_SQLITE_MAGIC = b"SQLite format 3\x00"
 _DEFAULT_BOOTSTRAP = 20
+_NONPARAMETRIC_SIZES = 3  # its cross-validation holds out one size of at least three
 
 
 def register(subparsers) -> None:
@@ -71,11 +72,12 @@ def _add_source_options(parser: argparse.ArgumentParser) -> None:
 
 
 def load_source(path: Path, experiment: str | None = None):
-    """Per-run ``(n, test_error)`` from a results database or a CSV file."""
-    if not path.is_file():
-        raise DataError(f"{path}: no such file (expected a results database or a CSV).")
+    """Per-run ``(n, test_error)`` from a results database or a CSV file (both read-only)."""
+    from badminima.experiments.store import SQLITE_MAGIC
+
+    check_source_path(path)
     with path.open("rb") as handle:
-        is_db = handle.read(len(_SQLITE_MAGIC)) == _SQLITE_MAGIC
+        is_db = handle.read(len(SQLITE_MAGIC)) == SQLITE_MAGIC
     if is_db:
         from badminima.experiments.store import load_learning_curve
         return load_learning_curve(path, experiment)
@@ -84,6 +86,34 @@ def load_source(path: Path, experiment: str | None = None):
                                     f"{path} is not one.")
     from badminima.fitting import read_curve_csv
     return read_curve_csv(path)
+
+
+def check_source_path(path: Path) -> None:
+    """A missing SOURCE or a folder raises :class:`DataError` (cheap: run before any import)."""
+    if path.is_dir():
+        raise DataError(f"{path} is a directory (expected a results database or a CSV file).")
+    if not path.is_file():
+        raise DataError(f"{path}: no such file (expected a results database or a CSV).")
+
+
+def load_checked_source(args, models) -> tuple:
+    """:func:`load_source`, then one message when no model in ``models`` can be fitted to
+    that few distinct sizes, and a warning when the curve grows with n."""
+    from badminima.fitting import MODELS
+    from badminima.fitting.data import increasing_trend, validate_runs
+
+    n, errors = validate_runs(*load_source(args.source, args.experiment))
+    sizes = sorted(set(float(x) for x in n))
+    needed = min(_NONPARAMETRIC_SIZES if name == "nonparametric" else
+                 MODELS[name].n_params if name in MODELS else 0 for name in models)
+    if len(sizes) < needed:
+        shown = ", ".join(f"{x:g}" for x in sizes[:5])
+        raise FitError(f"{args.source}: {len(sizes)} distinct n ({shown}); "
+                       f"fitting needs at least {needed} (one per model parameter).")
+    warning = increasing_trend(n, errors)
+    if warning:
+        print(f"badminima {args.command}: warning: {warning}", file=sys.stderr)
+    return n, errors
 
 
 def _fit_params(args) -> dict:
@@ -105,11 +135,19 @@ def _parse_models(text: str) -> tuple[tuple[str, ...], bool]:
 
 
 def _run_fit(args) -> int:
+    check_source_path(args.source)
+    if args.plot is not None:
+        check_figure_path(args.plot)  # before the fits, so a bad path costs nothing
     from badminima.fitting import compare_models
     models, strict = _parse_models(args.models)
-    n, errors = load_source(args.source, args.experiment)
-    reports = compare_models(n, errors, models=models, fit_below=args.fit_below,
-                             strict=strict, **_fit_params(args))
+    n, errors = load_checked_source(args, models)
+    compare_log = logging.getLogger("badminima.fitting.compare")
+    compare_log.addFilter(_shown_in_table)
+    try:
+        reports = compare_models(n, errors, models=models, fit_below=args.fit_below,
+                                 strict=strict, **_fit_params(args))
+    finally:
+        compare_log.removeFilter(_shown_in_table)
     fitted = [r for r in reports if r.estimator is not None]
     if not fitted:
         raise FitError("no model could be fitted: " +
@@ -123,10 +161,15 @@ def _run_fit(args) -> int:
     return 0
 
 
+def _shown_in_table(record: logging.LogRecord) -> bool:
+    """Drop the "model ... not fitted" warnings: the table row (or the error) gives each reason."""
+    return "not fitted" not in record.getMessage()
+
+
 def _save_plot(reports, path: Path) -> None:
     from badminima.report.fit_plots import plot_fit_report
-    save_figure(plot_fit_report(reports), path)
-    print(f"wrote {path}", file=sys.stderr)
+    written = save_figure(plot_fit_report(reports), path)
+    print(f"wrote {written}", file=sys.stderr)
 
 
 def _fmt(value: float | None, digits: int = 4) -> str:
@@ -161,7 +204,7 @@ def _run_plan(args) -> int:
     from badminima.fitting import LearningCurveFit, get_model, plan_sample_size
     if args.model != "nonparametric":
         get_model(args.model)  # unknown names fail before the data are read
-    n, errors = load_source(args.source, args.experiment)
+    n, errors = load_checked_source(args, (args.model,))
     fit = LearningCurveFit(args.model, **_fit_params(args)).fit(n, errors)
     plan = plan_sample_size(fit, args.target_error)
     if args.json:

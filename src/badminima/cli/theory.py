@@ -107,8 +107,13 @@ def format_table(rows: list[dict], eps0: float) -> str:
     lines = [f"{header[0]:>12} " + " ".join(f"{h:>13}" for h in header[1:])]
     for row in rows:
         cells = ["nan" if row[k] is None else f"{row[k]:.6g}" for k in keys]
-        lines.append(f"{row['n']:>12d} " + " ".join(f"{c:>13}" for c in cells))
+        lines.append(f"{_format_n(row['n']):>12} " + " ".join(f"{c:>13}" for c in cells))
     return "\n".join(lines)
+
+
+def _format_n(n: int) -> str:
+    """An integer as is up to 12 digits, beyond that as ``1e+300``."""
+    return str(n) if n < 10**12 else f"{n:.6g}"
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -117,6 +122,10 @@ def _run(args: argparse.Namespace) -> int:
     density = parse_density_spec(args.density)
     n_values = parse_n_list(args.n)
     eps0 = parse_eps0(args.eps0)
+    if args.plot:
+        from badminima.cli.output_paths import check_figure_path
+
+        check_figure_path(args.plot)
     rows = theory_rows(density, n_values, eps0)
     if args.json:
         print(json.dumps(rows, indent=1))
@@ -127,7 +136,7 @@ def _run(args: argparse.Namespace) -> int:
         from badminima.cli.figures import save_figure
         from badminima.report.theory_plots import plot_theory
 
-        save_figure(plot_theory(density, n_values, eps0), args.plot)
+        written = save_figure(plot_theory(density, n_values, eps0), args.plot)
         if not args.json:
-            print(f"wrote {args.plot}")
+            print(f"wrote {written}")
     return 0

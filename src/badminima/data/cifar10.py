@@ -27,8 +27,8 @@ from badminima.data.mnist import default_data_dir
 from badminima.errors import DataError
 
 _SUBFOLDERS = ("cifar10", "cifar-10", "CIFAR10", "CIFAR-10")
-_EXPECTED = ("a folder holding cifar-10-batches-py/ (data_batch_1..5, test_batch), an "
-             "ImageFolder folder (train/<class>/, test/<class>/), or a .tar/.tar.gz archive of either")
+_EXPECTED = "cifar-10-batches-py/, train/ and test/ class folders, or a .tar.gz of either"
+_FETCH = "'badminima data prepare cifar10 --download' fetches it"
 
 
 def resolve_cifar_source(path: Path, depth: int = 0) -> tuple[str, Path]:
@@ -36,9 +36,8 @@ def resolve_cifar_source(path: Path, depth: int = 0) -> tuple[str, Path]:
     if is_archive(path):
         return "archive", path
     if not path.is_dir():
-        raise DataError(f"cifar10: {path} does not exist or is not a folder/archive; expected "
-                        f"{_EXPECTED}. Pass it as data_dir (CLI: --data-dir DIR), or "
-                        f"download=True (CLI: badminima data prepare NAME --download).")
+        what = "does not exist" if not path.exists() else "is neither a folder nor a .tar/.tar.gz archive"
+        raise DataError(f"cifar10: {path} {what} (expected a folder with {_EXPECTED}; {_FETCH}).")
     if (path / "cifar-10-batches-py").is_dir():
         return "batches", path / "cifar-10-batches-py"
     if (path / "data_batch_1").is_file():
@@ -50,13 +49,11 @@ def resolve_cifar_source(path: Path, depth: int = 0) -> tuple[str, Path]:
         return "archive", archives[0]
     if len(archives) > 1:
         raise DataError(f"cifar10: {path} holds several archives ({', '.join(p.name for p in archives)}); "
-                        "pass the one to use as data_dir.")
+                        "give the one to use as the data folder.")
     for sub in _SUBFOLDERS:
         if depth == 0 and (path / sub).is_dir():
             return resolve_cifar_source(path / sub, depth + 1)
-    raise DataError(f"cifar10: nothing usable in {path}; expected {_EXPECTED}. Pass its location "
-                    "as data_dir (CLI: --data-dir DIR), or download=True "
-                    "(CLI: badminima data prepare NAME --download).")
+    raise DataError(f"cifar10: nothing usable in {path} (expected {_EXPECTED}; {_FETCH}).")
 
 
 def _batch_files(folder: Path) -> dict[str, Path]:
@@ -117,8 +114,8 @@ def load_cifar10(data_dir=None, seed: int = 0, download: bool = False, cache: bo
 def load_imagefolder(data_dir=None, seed: int = 0, cache: bool = True) -> Dataset:
     """Any ImageFolder folder or archive; classes are the sorted folder names of ``train/``."""
     if data_dir is None:
-        raise DataError("imagefolder: pass data_dir (CLI: --data-dir DIR): a folder with "
-                        "train/<class>/ and test/<class>/ image folders, or a .tar/.tar.gz archive of one.")
+        raise DataError("imagefolder: no data folder given (expected a folder with train/<class>/ "
+                        "and test/<class>/ image folders, or a .tar.gz of one).")
     path = Path(data_dir).expanduser()
     if not (is_archive(path) or has_layout(path)):
         raise DataError(f"imagefolder: {path} is neither a folder with train/<class>/ and "

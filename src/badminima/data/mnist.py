@@ -53,15 +53,14 @@ def find_idx_files(name: str, data_dir: Path) -> dict[str, Path]:
             return found
         if len(found) > len(best):
             best = found
-    expected = ", ".join(f"{stem}[.gz]" for stem in IDX_FILES.values())
-    looked = ", ".join(str(f) for f in folders)
     if best:
+        folder = next(iter(best.values())).parent
         missing = ", ".join(f"{IDX_FILES[r]}[.gz]" for r in IDX_FILES if r not in best)
-        raise DataError(f"{name}: {next(iter(best.values())).parent} lacks {missing} "
-                        f"(expected all of {expected}).")
-    raise DataError(f"{name}: no IDX files found (looked in {looked}); expected {expected}. "
-                    f"Pass the folder holding them as data_dir (CLI: --data-dir DIR), or "
-                    f"download=True (CLI: badminima data prepare NAME --download).")
+        raise DataError(f"{name}: {folder} lacks {missing} (the four IDX files are expected together).")
+    first = f"{IDX_FILES['x_train']}[.gz]"
+    where = f"folder {data_dir} does not exist" if not data_dir.is_dir() else f"no IDX file in {data_dir}"
+    raise DataError(f"{name}: {where} (expected {first} and the 3 other IDX files; "
+                    f"'badminima data prepare {name} --download' fetches them).")
 
 
 def _decode(name: str, files: dict[str, Path]) -> dict:

@@ -20,7 +20,9 @@ Schema (table ``runs``; one row per run of a sweep, docs/science.md section 4, e
 Table ``experiments`` keeps the full config (JSON) of every ``(experiment, config_hash)``.
 The database runs in WAL mode and every run is committed on its own, so a sweep that is
 interrupted (Ctrl-C, ``kill -9``, power loss) keeps every finished run and resumes with the
-missing ``(n, seed)`` pairs.
+missing ``(n, seed)`` pairs. Only the sweep writes: every reader (:func:`read_runs` and what is
+built on it, hence ``badminima results`` and ``badminima fit``) opens the file read-only with
+:func:`open_read_only`, which creates nothing and never switches the journal mode.
 """
 
 from __future__ import annotations
@@ -43,6 +45,11 @@ logger = logging.getLogger(__name__)
 RUN_COLUMNS = ("experiment", "config_hash", "dataset", "arch", "n", "seed", "epochs",
                "reached_zero", "train_error", "test_error", "n_test", "wall_s", "device",
                "versions")
+
+#: The first bytes of every SQLite 3 database file.
+SQLITE_MAGIC = b"SQLite format 3\x00"
+_HEADER_BYTES = 100
+_WAL_FLAG_OFFSET = 18  # file-format read version: 1 rollback journal, 2 WAL
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -75,7 +82,11 @@ CREATE TABLE IF NOT EXISTS experiments (
 
 
 def connect(path: str | Path, create: bool = True) -> sqlite3.Connection:
-    """Open the results database at ``path`` (creating it and its tables when ``create``).
+    """Open the results database at ``path`` for writing (``create``) or for reading.
+
+    With ``create`` (what ``sweep`` does) the file, its folder and its tables are created
+    when missing and the database is switched to WAL mode. Without it the database is
+    opened by :func:`open_read_only`, which changes nothing.
 
     Raises
     ------
@@ -83,25 +94,71 @@ def connect(path: str | Path, create: bool = True) -> sqlite3.Connection:
         When ``create`` is false and the file is missing, or the file is not a results
         database.
     """
+    if not create:
+        return open_read_only(path)
     path = Path(path)
-    if not create and not path.is_file():
-        raise DataError(f"results database {str(path)!r} does not exist")
-    if create:
-        path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
     try:
         conn = sqlite3.connect(path, timeout=30.0, isolation_level=None)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=FULL")
-        if create:
-            conn.executescript(SCHEMA)
-        else:
-            tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-            if "runs" not in tables:
-                conn.close()
-                raise DataError(f"{str(path)!r} is not a badminima results database (no table 'runs')")
+        conn.executescript(SCHEMA)
     except sqlite3.DatabaseError as exc:
-        raise DataError(f"{str(path)!r} is not a badminima results database: {exc}") from exc
+        raise DataError(f"{str(path)!r} is not a badminima results database ({exc})") from exc
     return conn
+
+
+def open_read_only(path: str | Path) -> sqlite3.Connection:
+    """Open an existing results database read-only, without touching the file or its folder.
+
+    The connection uses the SQLite URI ``mode=ro``: no journal-mode switch, no table, no
+    new file. A WAL-mode database whose ``-wal`` file is absent (cleanly closed, so all its
+    content is in the main file) is opened ``immutable=1``, because even a read-only
+    connection would otherwise create the ``-wal`` and ``-shm`` files beside it.
+
+    Raises
+    ------
+    DataError
+        When the path is missing or a directory, is not an SQLite database, has no table
+        ``runs``, or its ``runs`` table lacks columns (the message names them).
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise DataError(f"{str(path)!r} is a directory, not a results database")
+    if not path.is_file():
+        raise DataError(f"results database {str(path)!r} does not exist")
+    with path.open("rb") as handle:
+        header = handle.read(_HEADER_BYTES)
+    if not header:
+        raise DataError(f"{str(path)!r} is empty (0 bytes), not a results database")
+    if header[:len(SQLITE_MAGIC)] != SQLITE_MAGIC:
+        raise DataError(f"{str(path)!r} is not a badminima results database (not an SQLite file)")
+    wal_mode = len(header) > _WAL_FLAG_OFFSET and header[_WAL_FLAG_OFFSET] == 2
+    immutable = "&immutable=1" if wal_mode and not Path(f"{path}-wal").exists() else ""
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro{immutable}", uri=True,
+                               timeout=30.0, isolation_level=None)
+    except sqlite3.Error as exc:
+        raise DataError(f"cannot open the results database {str(path)!r} ({exc})") from exc
+    try:
+        _check_runs_table(conn, path)
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        raise DataError(f"{str(path)!r} is not a badminima results database ({exc})") from exc
+    except DataError:
+        conn.close()
+        raise
+    return conn
+
+
+def _check_runs_table(conn: sqlite3.Connection, path: Path) -> None:
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(runs)")}
+    if not columns:
+        raise DataError(f"{str(path)!r} is not a badminima results database (no table 'runs')")
+    missing = [c for c in ("id", *RUN_COLUMNS) if c not in columns]
+    if missing:
+        raise DataError(f"{str(path)!r}: table 'runs' lacks the columns {', '.join(missing)} "
+                        f"(not written by 'badminima sweep')")
 
 
 def record_experiment(conn: sqlite3.Connection, experiment: str, config_hash: str, config: Mapping) -> None:
@@ -138,19 +195,25 @@ def completed(conn: sqlite3.Connection, experiment: str, config_hash: str) -> se
 
 
 def read_runs(path: str | Path, experiment: str | None = None) -> list[dict]:
-    """All rows of ``runs`` (optionally of one experiment) as dicts, ordered by n, seed."""
-    conn = connect(path, create=False)
+    """All rows of ``runs`` (optionally of one experiment) as dicts, ordered by n, seed.
+
+    The database is opened read-only (:func:`open_read_only`); a corrupt file or row raises
+    :class:`DataError` naming the file.
+    """
+    conn = open_read_only(path)
     try:
         conn.row_factory = sqlite3.Row
         query, args = "SELECT * FROM runs", ()
         if experiment is not None:
             query, args = query + " WHERE experiment = ?", (experiment,)
         rows = [dict(r) for r in conn.execute(query + " ORDER BY experiment, n, seed", args)]
+        for row in rows:
+            row["reached_zero"] = bool(row["reached_zero"])
+            row["versions"] = json.loads(row["versions"])
+    except (sqlite3.DatabaseError, ValueError, TypeError) as exc:
+        raise DataError(f"cannot read the runs of {str(path)!r} ({exc})") from exc
     finally:
         conn.close()
-    for row in rows:
-        row["reached_zero"] = bool(row["reached_zero"])
-        row["versions"] = json.loads(row["versions"])
     return rows
 
 
@@ -163,7 +226,7 @@ def _select_runs(path, experiment):
     names = sorted({r["experiment"] for r in rows})
     if len(names) > 1:
         raise DataError(f"results database {str(path)!r} holds several experiments "
-                        f"({', '.join(names)}); choose one with experiment=NAME")
+                        f"({', '.join(names)}); choose one with --experiment NAME")
     latest = max(rows, key=lambda r: r["id"])["config_hash"]
     hashes = {r["config_hash"] for r in rows}
     if len(hashes) > 1:
@@ -278,14 +341,36 @@ def learning_curve_table(path: str | Path, experiment: str | None = None) -> Lea
 
 
 def write_csv(table: LearningCurveTable, path: str | Path) -> Path:
-    """Write ``table.rows()`` as CSV (header: n, mean_test_error, ...); return the path."""
+    """Write ``table.rows()`` (per-size summary: n, mean_test_error, ...) as CSV; return the path."""
+    rows = table.rows()
+    return _write_dict_rows(rows, list(rows[0]) if rows else ["n"], path)
+
+
+#: Columns of :func:`write_runs_csv`: ``n`` and ``test_error`` first, as ``badminima fit`` reads them.
+RUN_CSV_COLUMNS = ("n", "test_error", "reached_zero", "seed", "train_error", "epochs", "n_test",
+                   "wall_s", "experiment", "config_hash")
+
+
+def write_runs_csv(path: str | Path, db_path: str | Path, experiment: str | None = None) -> Path:
+    """Write the runs of one experiment's latest config as CSV, one row per run; return the path.
+
+    The columns are :data:`RUN_CSV_COLUMNS` (``reached_zero`` as 1/0). ``badminima fit`` and
+    :func:`badminima.fitting.read_curve_csv` read the file and, as with the database, keep
+    only the runs that reached zero training error. Same selection as
+    :func:`learning_curve_table`.
+    """
+    rows = [{c: int(r[c]) if c == "reached_zero" else r[c] for c in RUN_CSV_COLUMNS}
+            for r in _select_runs(db_path, experiment)]
+    return _write_dict_rows(rows, list(RUN_CSV_COLUMNS), path)
+
+
+def _write_dict_rows(rows: list[dict], fields: list[str], path: str | Path) -> Path:
     import csv
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    rows = table.rows()
     with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]) if rows else ["n"])
+        writer = csv.DictWriter(handle, fieldnames=fields)
         writer.writeheader()
         writer.writerows(rows)
     return path

@@ -76,10 +76,10 @@ def validate_runs(n, errors, owner: str = "LearningCurveFit") -> tuple[np.ndarra
         raise FitError(f"{owner}: the test errors contain NaN or infinite values "
                        f"({int(np.sum(~np.isfinite(errors)))} of {errors.size} runs).")
     if not np.all(np.isfinite(n)) or np.any(n < 1) or np.any(n != np.floor(n)):
-        raise FitError(f"{owner}: every n must be a positive integer; got {n[~_whole(n)][0]!r}.")
+        raise FitError(f"{owner}: every n must be a positive integer; got {n[~_whole(n)][0]:g}.")
     if np.any((errors < 0) | (errors > 1)):
         raise FitError(f"{owner}: test errors must lie in [0, 1]; got "
-                       f"{errors[(errors < 0) | (errors > 1)][0]!r}.")
+                       f"{errors[(errors < 0) | (errors > 1)][0]:g}.")
     if np.unique(n).size < 2:
         raise FitError(f"{owner}: a learning curve needs at least two distinct n; "
                        f"all {n.size} runs have n={n[0]:g}.")
@@ -126,34 +126,81 @@ def curve_data(n, errors, owner: str = "LearningCurveFit") -> CurveData:
     return summarize(*validate_runs(n, errors, owner))
 
 
+#: Columns of a per-run CSV (``badminima results DB --csv`` writes them, with more).
+CSV_COLUMNS = ("n", "test_error")
+#: Optional column: runs with a false value did not reach zero training error and are skipped.
+REACHED_ZERO_COLUMN = "reached_zero"
+_FALSE = ("0", "false", "no")
+
+
 def read_curve_csv(path) -> tuple[np.ndarray, np.ndarray]:
     """Read a CSV with a header naming columns ``n`` and ``test_error``, one row per run.
 
-    Other columns are ignored. Raises :class:`DataError` naming the file, line and column.
+    The file is UTF-8, with or without a byte-order mark (as spreadsheet programs save it).
+    Other columns are ignored, except ``reached_zero``: rows where it is 0/false are runs
+    that did not reach zero training error and are left out, as for a results database.
+    Raises :class:`DataError` naming the file, line and column.
     """
     path = Path(path)
+    if path.is_dir():
+        raise DataError(f"{path} is a directory, not a CSV file.")
     if not path.is_file():
         raise DataError(f"{path}: no such file.")
-    with path.open(newline="") as handle:
-        reader = csv.DictReader(handle)
-        fields = [f.strip() for f in (reader.fieldnames or [])]
-        missing = [c for c in ("n", "test_error") if c not in fields]
-        if missing:
-            raise DataError(f"{path}: the header must name the columns n and test_error; "
-                            f"missing {', '.join(missing)} (header: {','.join(fields) or 'none'}).")
-        reader.fieldnames = fields
-        n, errors = [], []
-        for line, row in enumerate(reader, start=2):
-            n.append(_parse(row["n"], path, line, "n"))
-            errors.append(_parse(row["test_error"], path, line, "test_error"))
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            n, errors = _read_rows(csv.DictReader(handle), path)
+    except UnicodeDecodeError:
+        raise DataError(f"{path} is not a UTF-8 text CSV (expected a header n,test_error "
+                        f"and one row per run).") from None
+    except csv.Error as exc:
+        raise DataError(f"{path} is not a readable CSV ({exc}).") from None
     if not n:
         raise DataError(f"{path}: no data rows after the header.")
     return np.array(n), np.array(errors)
+
+
+def _read_rows(reader: csv.DictReader, path: Path) -> tuple[list[float], list[float]]:
+    fields = [(f or "").strip() for f in (reader.fieldnames or [])]
+    missing = [c for c in CSV_COLUMNS if c not in fields]
+    if missing:
+        shown = ",".join(fields)[:80] or "none"
+        raise DataError(f"{path}: the header must name the columns n and test_error; "
+                        f"missing {', '.join(missing)} (header: {shown}).")
+    reader.fieldnames = fields
+    n, errors = [], []
+    for row in reader:
+        line = reader.line_num
+        if str(row.get(REACHED_ZERO_COLUMN, "1")).strip().lower() in _FALSE:
+            continue
+        n.append(_parse(row["n"], path, line, "n"))
+        errors.append(_parse(row["test_error"], path, line, "test_error"))
+    return n, errors
 
 
 def _parse(text, path: Path, line: int, column: str) -> float:
     try:
         return float(text)
     except (TypeError, ValueError):
+        shown = "nothing" if text is None else repr(text[:40])
         raise DataError(f"{path}, line {line}: column {column} must be a number; "
-                        f"got {text!r}.") from None
+                        f"got {shown}.") from None
+
+
+def increasing_trend(n: np.ndarray, errors: np.ndarray) -> str | None:
+    """A sentence when the mean test error grows with n, else None.
+
+    The models of docs/science.md (sections 2 and 3) predict a learning curve that decreases
+    with n; a curve whose per-size means have a positive rank correlation with n and end
+    higher than they start is more likely a mislabelled column than a learning curve.
+    """
+    from scipy.stats import spearmanr
+
+    sizes, inverse = np.unique(n, return_inverse=True)
+    if sizes.size < 3:
+        return None
+    means = np.bincount(inverse, weights=errors) / np.bincount(inverse)
+    rho = spearmanr(sizes, means).statistic
+    if not (np.isfinite(rho) and rho > 0 and means[-1] > means[0]):
+        return None
+    return (f"the mean test error grows with n ({means[0]:.4g} at n={sizes[0]:g}, "
+            f"{means[-1]:.4g} at n={sizes[-1]:g}); the models assume a decreasing learning curve")

@@ -54,8 +54,19 @@ def plot_learning_curve(results, ax=None):
     return fig
 
 
+#: Shown in the bad-fraction figure when the exponential bound is 1 at every plotted n.
+VACUOUS_BOUND_NOTE = ("the exponential bound is >= 1 (vacuous) at every n here: the prefactor\n"
+                      "P(eps > eps0) / P(eps <= eps1) outweighs ((1 - eps0)/(1 - eps1))^n until\n"
+                      "n is larger (docs/science.md section 2)")
+
+
 def plot_bad_fraction(results, ax=None):
-    """Measured bad fraction vs the predicted :math:`B_n(\\epsilon_0)` and its bound, log scale."""
+    """Measured bad fraction vs the predicted :math:`B_n(\\epsilon_0)` and its bound, log scale.
+
+    The bound is capped at 1. When it is 1 at every plotted n (few samples, little prior
+    mass at low error: e.g. ``gc-separable-mlp`` with n <= 30), a note in the figure says
+    so and why, instead of leaving an unexplained flat line.
+    """
     fig, ax = figure_and_axes(ax, figsize=(5.5, 4))
     n = _arr(results, "n")
     meas = _arr(results, "bad_fraction_measured")
@@ -64,12 +75,17 @@ def plot_bad_fraction(results, ax=None):
     ax.plot(n, _arr(results, "bad_fraction_predicted"), "-", label="theory $B_n$")
     bound = _arr(results, "bad_fraction_bound")
     finite = np.isfinite(bound) & (bound > 0)
-    ax.plot(n[finite], np.minimum(bound[finite], 1.0), "--", label="exponential bound")
+    vacuous = bool(finite.any() and np.all(bound[finite] >= 1.0))
+    ax.plot(n[finite], np.minimum(bound[finite], 1.0), "--",
+            label="exponential bound (vacuous here)" if vacuous else "exponential bound")
+    if vacuous:
+        ax.text(0.98, 0.9, VACUOUS_BOUND_NOTE, transform=ax.transAxes, fontsize="x-small",
+                ha="right", va="top")
     ax.set_yscale("log")
     ax.set_xlabel("training set size n")
     ax.set_ylabel(f"fraction with error > {results['eps0']:g}")
     ax.set_title("Bad global minima")
-    ax.legend()
+    ax.legend(loc="lower left")
     return fig
 
 

@@ -8,7 +8,7 @@ Pure numpy/scipy. Densities (scipy.stats style) and functions of any density:
 """
 
 from badminima.theory.base import Density, Tilted
-from badminima.theory.bounds import SampleSize, bad_fraction_bound, sample_size
+from badminima.theory.bounds import SampleSize, bad_fraction_bound, log_bad_fraction_bound, sample_size
 from badminima.theory.composite import Memorization, Mixture
 from badminima.theory.empirical import Empirical
 from badminima.theory.piecewise import PiecewiseUniform
@@ -17,6 +17,7 @@ from badminima.theory.quantities import (
     bad_fraction,
     error_std,
     learning_curve,
+    log_bad_fraction,
     log_acceptance,
     posterior,
 )
@@ -26,5 +27,5 @@ __all__ = [
     "Density", "Tilted", "Beta", "ShiftedBeta", "PowerLaw", "SphericalPerceptron", "RareGoodTail",
     "Empirical", "PiecewiseUniform", "Mixture", "Memorization",
     "log_acceptance", "learning_curve", "error_std", "posterior", "bad_fraction",
-    "bad_fraction_bound", "sample_size", "SampleSize", "parse_density_spec",
+    "log_bad_fraction", "bad_fraction_bound", "log_bad_fraction_bound", "sample_size", "SampleSize", "parse_density_spec",
 ]

@@ -108,14 +108,15 @@ def log_integral(log_f, A, B, n, r=1.0, moments=False):
     r : float
         Rate in [0, 1] of the consistency factor ``1 - r t``.
     moments : bool
-        Also return the mean and variance of ``t`` under the normalized integrand.
+        Also return the mean and standard deviation of ``t`` under the normalized integrand.
 
     Returns
     -------
     log_i : ndarray
         The log integrals, broadcast shape of the inputs.
-    mean, var : ndarray
-        Only with ``moments=True``.
+    mean, std : ndarray
+        Only with ``moments=True``. The second moment is summed in log space, so a standard
+        deviation of 1e-300 (whose variance underflows) keeps full relative precision.
     """
     A, B, n = np.broadcast_arrays(*(np.asarray(x, dtype=float) for x in (A, B, n)))
     shape = A.shape
@@ -124,7 +125,7 @@ def log_integral(log_f, A, B, n, r=1.0, moments=False):
     A, B = np.where(B <= A, 0.0, A), np.where(B <= A, 1.0, B)
     log_i = np.full(A.shape[0], -np.inf)
     mean = np.full(A.shape[0], np.nan)
-    var = np.full(A.shape[0], np.nan)
+    std = np.full(A.shape[0], np.nan)
     if A.shape[0]:
         peak, alpha = _locate_peak(log_f, A, B, n, r)
         v_max = float(np.max(np.arcsinh(2.0 * S_MAX / alpha)))
@@ -134,13 +135,15 @@ def log_integral(log_f, A, B, n, r=1.0, moments=False):
         g = g + np.log(alpha[:, None] * np.cosh(v)) + np.log(_H)
         log_i = logsumexp(g, axis=1)
         if moments:
-            with np.errstate(invalid="ignore"):
-                p = np.exp(g - log_i[:, None])
-                mean = np.sum(p * t, axis=1)
-                var = np.sum(p * (t - mean[:, None]) ** 2, axis=1)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                log_p = g - log_i[:, None]
+                mean = np.sum(np.exp(log_p) * t, axis=1)
+                # the second moment in log space: a std of 1e-300 has a variance of 1e-600
+                log_var = logsumexp(log_p + 2.0 * np.log(np.abs(t - mean[:, None])), axis=1)
+                std = np.exp(0.5 * log_var)
         log_i = np.where(empty, -np.inf, log_i)
     if moments:
-        return log_i.reshape(shape), mean.reshape(shape), var.reshape(shape)
+        return log_i.reshape(shape), mean.reshape(shape), std.reshape(shape)
     return log_i.reshape(shape)
 
 

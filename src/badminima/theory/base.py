@@ -20,7 +20,7 @@ arguments are the same point, with logs accurate near 0 and 1). Everything else 
 inherited from vectorized log-space quadrature (:mod:`badminima.theory._quadrature`),
 because the affine map reduces the eps-level problem to the unit one exactly:
 ``1 - r eps = (1 - r lo)(1 - r' t)`` with ``r' = r (hi - lo) / (1 - r lo)``. A family with
-closed forms overrides the unit hooks ``_u_log_z``, ``_u_mean_var``, ``_u_log_cdf_sf``
+closed forms overrides the unit hooks ``_u_log_z``, ``_u_mean_std``, ``_u_log_cdf_sf``
 (and ``_posterior``); densities that are not unit-level (finite sets, mixtures) override
 the eps-level hooks ``_log_z``, ``_mean_var``, ``_log_cdf_sf``, ``_posterior``, ``_logpdf``.
 """
@@ -186,6 +186,17 @@ class Density:
         width = self._hi - self._lo
         return self._lo + width * mean, width * width * var
 
+    def _mean_std(self, n, r):
+        """Mean and standard deviation of Q_{n,r}; the std keeps its precision where the
+        variance underflows (n up to 1e300). Densities that override only the eps-level
+        ``_mean_var`` get its square root."""
+        if type(self)._mean_var is not Density._mean_var:
+            mean, var = self._mean_var(n, r)
+            return mean, np.sqrt(np.maximum(var, 0.0))
+        r_unit, _ = self._unit_rate(n, r)
+        mean, std = self._u_mean_std(n, r_unit)
+        return self._lo + (self._hi - self._lo) * mean, (self._hi - self._lo) * std
+
     def _log_cdf_sf(self, eps, n, r):
         r_unit, _ = self._unit_rate(n, r)
         t0 = np.clip((eps - self._lo) / (self._hi - self._lo), 0.0, 1.0)
@@ -238,8 +249,12 @@ class Density:
         return _quadrature.log_integral(self._u_logpdf, 0.0, 1.0, n, r)
 
     def _u_mean_var(self, n, r):
-        _, mean, var = _quadrature.log_integral(self._u_logpdf, 0.0, 1.0, n, r, moments=True)
-        return mean, var
+        mean, std = self._u_mean_std(n, r)
+        return mean, std * std
+
+    def _u_mean_std(self, n, r):
+        _, mean, std = _quadrature.log_integral(self._u_logpdf, 0.0, 1.0, n, r, moments=True)
+        return mean, std
 
     def _u_log_cdf_sf(self, t0, n, r):
         below = _quadrature.log_integral(self._u_logpdf, 0.0, t0, n, r)

@@ -82,6 +82,18 @@ def _best_continuous(density, eps0, n, rate, log_sf0):
 def bad_fraction_bound(density: Density | str, eps0, n):
     """The exponential bound on ``B_n(eps0)`` with the best ``eps1``; returns ``(bound, eps1)``.
 
+    See :func:`log_bad_fraction_bound` for the formula; the bound is capped at 1.
+    """
+    log_b, eps1 = log_bad_fraction_bound(density, eps0, n, owner="bad_fraction_bound")
+    return np.exp(np.minimum(log_b, 0.0))[()], eps1
+
+
+def log_bad_fraction_bound(density: Density | str, eps0, n, owner: str = "log_bad_fraction_bound"):
+    """Log of the exponential bound on ``B_n(eps0)`` with the best ``eps1``: ``(log_bound, eps1)``.
+
+    Not capped at 0 (a positive value says by how much the bound is vacuous) and finite
+    where the bound itself underflows.
+
     Notes
     -----
     For every ``eps1 < eps0`` (docs/science.md §2),
@@ -95,11 +107,11 @@ def bad_fraction_bound(density: Density | str, eps0, n):
     The same argument with ``(1 - r eps)^n`` covers :class:`Memorization`. The best eps1 is
     found on the atoms for empirical densities (the bound is smallest there) and by a refined
     grid search otherwise; any eps1 gives a valid bound. When D puts no mass at or below any
-    eps1 < eps0 the bound is ``inf`` (eps1 is then NaN); the bound is capped at 1.
+    eps1 < eps0 the log bound is ``inf`` (eps1 is then NaN).
     """
-    density = as_density(density, "bad_fraction_bound")
-    eps0 = check_unit_interval("eps0", eps0, "bad_fraction_bound")
-    n = check_sample_sizes("n", n, "bad_fraction_bound")
+    density = as_density(density, owner)
+    eps0 = check_unit_interval("eps0", eps0, owner)
+    n = check_sample_sizes("n", n, owner)
     eps0, n = (np.array(x, dtype=float) for x in np.broadcast_arrays(eps0, n))
     rate = density._consistency_rate
     log_sf0 = density._log_cdf_sf(eps0, 0.0, 1.0)[1]
@@ -109,8 +121,7 @@ def bad_fraction_bound(density: Density | str, eps0, n):
     else:
         log_b, eps1 = _best_continuous(density, eps0, n, rate, log_sf0)
     eps1 = np.where(np.isfinite(log_b), eps1, np.nan)
-    bound = np.exp(np.minimum(log_b, 0.0))
-    return bound[()], eps1[()]
+    return log_b[()], eps1[()]
 
 
 @dataclass(frozen=True)

@@ -166,6 +166,9 @@ class Memorization(Density):
     def _mean_var(self, n, r):
         return self.base._mean_var(n, r * self._rate)
 
+    def _mean_std(self, n, r):
+        return self.base._mean_std(n, r * self._rate)
+
     def _log_cdf_sf(self, eps, n, r):
         return self.base._log_cdf_sf(eps, n, r * self._rate)
 

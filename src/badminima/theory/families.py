@@ -90,17 +90,26 @@ class ShiftedBeta(Density):
             return super()._u_log_z(n, r)
         return log_beta_ratio(self.a, self.b, n)
 
-    def _u_mean_var(self, n, r):
+    def _u_mean_std(self, n, r):
         if r != 1.0:
-            return super()._u_mean_var(n, r)
+            return super()._u_mean_std(n, r)
         a, bn = self.a, self.b + n
         total = a + bn
-        return a / total, a * bn / (total * total * (total + 1.0))
+        # sqrt(a bn / (total^2 (total + 1))) in log space: finite for n up to 1e308
+        log_var = np.log(a) + np.log(bn) - 2.0 * np.log(total) - np.log1p(total)
+        return a / total, np.exp(0.5 * log_var)
 
     def _u_log_cdf_sf(self, t0, n, r):
         if r != 1.0:
             return super()._u_log_cdf_sf(t0, n, r)
-        return _log(betainc(self.a, self.b + n, t0)), _log(betaincc(self.a, self.b + n, t0))
+        t0, bn = np.broadcast_arrays(np.asarray(t0, dtype=float), self.b + np.asarray(n, dtype=float))
+        log_cdf, log_sf = _log(betainc(self.a, bn, t0)), _log(betaincc(self.a, bn, t0))
+        # a tail below 1e-308 underflows in closed form: take its log from quadrature
+        lost = ((log_cdf == -np.inf) | (log_sf == -np.inf)) & (t0 > 0) & (t0 < 1)
+        if np.any(lost):
+            log_cdf, log_sf = np.array(log_cdf, dtype=float), np.array(log_sf, dtype=float)
+            log_cdf[lost], log_sf[lost] = super()._u_log_cdf_sf(t0[lost], bn[lost] - self.b, r)
+        return log_cdf, log_sf
 
     def _posterior(self, n, r):
         r_unit, _ = self._unit_rate(n, r)

@@ -43,7 +43,8 @@ def log_acceptance(density: Density | str, n):
     """
     density = as_density(density, "log_acceptance")
     n = check_sample_sizes("n", n, "log_acceptance")
-    return density._log_z(n, 1.0)[()]
+    # Z_0 = E_D[1] = 1 for every (normalized) density: exactly 0, not quadrature's 1e-15
+    return np.where(n == 0, 0.0, density._log_z(n, 1.0))[()]
 
 
 def learning_curve(density: Density | str, n):
@@ -66,11 +67,12 @@ def error_std(density: Density | str, n):
     Notes
     -----
     ``Var_n = Z_{n+2}/Z_n - (Z_{n+1}/Z_n)^2`` in exact arithmetic; computed as the central
-    second moment of Q_n so that it does not cancel.
+    second moment of Q_n so that it does not cancel, and in units of the mean (closed forms:
+    in log space) so that the std of n = 1e300 (about 1e-300) does not underflow to 0.
     """
     density = as_density(density, "error_std")
     n = check_sample_sizes("n", n, "error_std")
-    return np.sqrt(np.maximum(density._mean_var(n, 1.0)[1], 0.0))[()]
+    return density._mean_std(n, 1.0)[1][()]
 
 
 def posterior(density: Density | str, n) -> Density:
@@ -97,8 +99,18 @@ def bad_fraction(density: Density | str, eps0, n):
     ``B_n(eps0) = int_{eps0}^1 Q_n(eps) d eps`` (docs/science.md §2), computed as the upper tail
     of Q_n in log space (``1 - I_{eps0}(a, b + n)`` for Beta). Broadcasts ``eps0`` with ``n``.
     """
-    density = as_density(density, "bad_fraction")
-    eps0 = check_unit_interval("eps0", eps0, "bad_fraction")
-    n = check_sample_sizes("n", n, "bad_fraction")
+    return np.exp(log_bad_fraction(density, eps0, n, owner="bad_fraction"))
+
+
+def log_bad_fraction(density: Density | str, eps0, n, owner: str = "log_bad_fraction"):
+    """``log B_n(eps0)``, finite where ``B_n`` itself underflows (n = 1e6 and beyond).
+
+    Notes
+    -----
+    The log upper tail of Q_n that :func:`bad_fraction` exponentiates (docs/science.md §2).
+    """
+    density = as_density(density, owner)
+    eps0 = check_unit_interval("eps0", eps0, owner)
+    n = check_sample_sizes("n", n, owner)
     eps0, n = np.broadcast_arrays(eps0, n)
-    return np.exp(density._log_cdf_sf(eps0, n, 1.0)[1])[()]
+    return density._log_cdf_sf(eps0, n, 1.0)[1][()]
