@@ -1,5 +1,8 @@
+"""``python -m badminima``: the command-line interface."""
+
 import sys
 
 from badminima.cli.main import main
 
-sys.exit(main())
+if __name__ == "__main__":
+    sys.exit(main())

@@ -13,7 +13,7 @@ he          :math:`N(0, 2/m)`                            :math:`N(0, 2/m)`
 lecun       :math:`N(0, 1/m)`                            :math:`N(0, 1/m)`
 normal      :math:`N(0, 1)`                              :math:`N(0, 1)`
 uniform     :math:`U(-\\sqrt{3/m}, \\sqrt{3/m})`           same as the weights
-sphere      each unit's (weights, bias) vector uniform on the unit sphere
+sphere      each unit's (w, b) uniform on the sphere     drawn jointly with the weights
 ==========  ===========================================  ===================================
 
 ``pytorch`` is exactly PyTorch's default initialization of ``nn.Linear`` / ``nn.Conv2d``

@@ -4,13 +4,13 @@ A config is a TOML file, or the name of a config shipped with the package (``"di
 see :func:`~badminima.experiments.packaged_configs.packaged_config_names`), resolved the way
 the CLI resolves it. Its kind follows from its tables:
 
-==============  ===========================================  ==========================
-kind            tables that mark it                          config class
-==============  ===========================================  ==========================
-``sweep``       ``[sweep]`` or ``[train]``                   :class:`SweepConfig`
-``guess-check`` ``[sampling]``, ``[theory]`` or ``[sgd]``    :class:`GuessCheckConfig`
-``gibbs``       ``[grid]``, ``[sampler]`` or ``[rejection]``  :class:`GibbsConfig`
-==============  ===========================================  ==========================
+===============  ============================================  =========================
+kind             tables that mark it                           config class
+===============  ============================================  =========================
+``sweep``        ``[sweep]`` or ``[train]``                    :class:`SweepConfig`
+``guess-check``  ``[sampling]``, ``[theory]`` or ``[sgd]``     :class:`GuessCheckConfig`
+``gibbs``        ``[grid]``, ``[sampler]`` or ``[rejection]``  :class:`GibbsConfig`
+===============  ============================================  =========================
 
 docs/configs.md describes every table.
 """

@@ -95,7 +95,7 @@ class SamplerSpec:
 
 @dataclasses.dataclass(frozen=True)
 class RejectionSpec:
-    """Rejection sampling from the prior: ``samples`` draws per training set, in ``chunk``s."""
+    """Rejection sampling from the prior: ``samples`` draws per training set, in chunks of ``chunk``."""
 
     samples: int = 200_000
     chunk: int = 50_000

@@ -100,7 +100,7 @@ POSITION_SERIES = ("n", "survivors_per_set", "acceptance_measured", "acceptance_
 
 def measure_guess_check(test_errors, first_mistake, n_max: int, eps0: float, bin_edges,
                         confidence: float = 0.95, subsample=None, n_min: int = 0) -> dict[str, np.ndarray]:
-    """All measured series of a Guess & Check run, aligned with ``n = 0 .. n_max``.
+    """All measured series of a Guess & Check run, aligned with ``n`` from 0 to ``n_max``.
 
     Parameters
     ----------
