@@ -17,7 +17,7 @@ chunk c draws from the parameter stream of ``SeedSequence(seed, spawn_key=(0, c,
 alone, so a chunk's summaries depend only on ``(seed, c)`` and the merged result does not
 depend on how chunks are scheduled or how many threads draw.
 
-Survivors first (docs/science.md section 4, "Sampling far below acceptance 1e-6"): with
+Survivors first (docs/science.md §4.5): with
 ``evaluate="survivors"`` a classifier's true error is computed only if it survives the first
 ``n_min`` points of some ordering, or belongs to the chunk's uniform subsample; the others
 keep NaN. Every survivor at ``n >= n_min`` is evaluated, so those series are exactly those of
@@ -111,7 +111,7 @@ def subsample_mask(seed: int, chunk: int, size: int, rate: float) -> np.ndarray:
 
     Drawn from ``SeedSequence(seed, spawn_key=(3, chunk))``, independently of the members'
     parameters, so the subsample's true errors are an i.i.d. sample of D (docs/science.md
-    section 4, "Sampling far below acceptance 1e-6").
+    §4.5).
     """
     if rate >= 1:
         return np.ones(size, dtype=bool)

@@ -1,6 +1,6 @@
 """Exact subspace sampling of a Gaussian first layer on the P points the orderings reach.
 
-docs/science.md section 4, "Sampling far below acceptance 1e-6" (b). With the first layer's
+docs/science.md §4.5 (b), exact subspace sampling. With the first layer's
 weights and bias i.i.d. Gaussian, :math:`w \\sim N(0, s^2 I_d)`, :math:`b \\sim N(0, s_b^2)`,
 write the bias as weight d+1 on a constant input 1: :math:`\\tilde w = D v` with
 :math:`v \\sim N(0, I_{d+1})`, :math:`D = \\mathrm{diag}(s, \\dots, s, s_b)` and
