@@ -167,7 +167,7 @@ CASES = {
                       "not a UTF-8 text CSV"),
     "fit-guess-check-results-csv": (lambda t: ["fit", write(t / "results.csv",
                                                             "n,acceptance_measured,learning_curve_measured\n0,1,0.5\n")],
-                                    "missing test_error"),
+                                    "fit the runs.csv beside it"),
     "fit-experiment-with-csv": (lambda t: ["fit", write(t / "c.csv", per_run_csv()), "--experiment", "x"],
                                 "--experiment applies to a results database"),
     "fit-plot-directory": (lambda t: ["fit", write(t / "c.csv", per_run_csv()), "--plot",

@@ -75,7 +75,7 @@ def test_tiny_gibbs(tmp_path):
     assert columns["n"] == [5, 10]
     assert all(0 < e < 0.5 for e in columns["learning_curve_measured"])
     assert columns["learning_curve_annealed"][1] < columns["learning_curve_annealed"][0]
-    assert [p.name for p in bm.write_gibbs_results(result, tmp_path / "out")] == ["results.json", "results.csv"]
+    assert [p.name for p in bm.write_gibbs_results(result, tmp_path / "out")] == ["results.json", "results.csv", "runs.csv"]
 
 
 @pytest.mark.slow

@@ -14,6 +14,7 @@ from badminima.experiments.configfile import config_from_dict
 from badminima.experiments.gibbs import COLUMNS, run_gibbs
 from badminima.experiments.gibbs_config import (
     ExecutorSpec, GibbsConfig, GridSpec, RejectionSpec, SamplerSpec, load_gibbs_config)
+from badminima.fitting import read_curve_csv
 
 NO_REJECTION = RejectionSpec(samples=0)
 
@@ -98,6 +99,12 @@ def test_cli_writes_results_and_figures(tmp_path, capsys):
     for figure in ("learning_curve.png", "bad_fraction.png"):
         assert (tmp_path / "out" / figure).stat().st_size > 1000
     assert "tiny: 4 cells" in capsys.readouterr().out
+    runs = tmp_path / "out" / "runs.csv"                              # the cells, a fit input
+    n, errors = read_curve_csv(runs)
+    assert sorted(n.tolist()) == [6, 6, 24, 24] and np.all((errors >= 0) & (errors <= 0.5))
+    for size, measured in zip(document["n"], document["learning_curve_measured"]):
+        assert np.mean(errors[n == size]) == pytest.approx(measured)
+    assert main(["fit", str(runs), "--json"]) == 0
 
 
 def test_cli_bad_config_exits_2(tmp_path, capsys):

@@ -17,6 +17,7 @@ from badminima.experiments.guess_check_config import (
     TheorySection,
     load_guess_check_config,
 )
+from badminima.fitting import read_curve_csv
 
 SMALL = GuessCheckConfig(
     name="small",
@@ -111,6 +112,11 @@ def test_toml_config_cli_and_sgd(tmp_path, capsys):
     for name in ("acceptance", "learning_curve", "bad_fraction", "survivor_histograms", "sgd_comparison"):
         assert (out / f"{name}.png").stat().st_size > 1000
     assert "tiny: K=3000" in capsys.readouterr().out
+    n, errors = read_curve_csv(out / "runs.csv")              # per training set and n: a fit input
+    assert n.min() >= 1 and n.max() <= config.sampling.n_max and np.all((errors >= 0) & (errors <= 1))
+    for size in np.unique(n):
+        assert np.mean(errors[n == size]) == pytest.approx(data["learning_curve_measured"][int(size)])
+    assert main(["fit", str(out / "runs.csv"), "--models", "pow3", "--json"]) == 0
 
 
 @pytest.mark.parametrize("text,match", [

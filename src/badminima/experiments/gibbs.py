@@ -34,6 +34,7 @@ from badminima.experiments.configfile import config_hash, config_to_dict
 from badminima.jsonio import dumps
 from badminima.experiments.configs import as_config
 from badminima.experiments.gibbs_config import GibbsConfig
+from badminima.experiments.store import write_dict_rows
 from badminima.experiments.task_store import open_task_store, run_key, run_tasks
 from badminima.sampling.version_space import angle_error, sample_version_space
 from badminima.sampling.version_space_diagnostics import effective_sample_size, split_rhat
@@ -288,8 +289,16 @@ def run_gibbs(config: GibbsConfig | str | Path, executor: str | None = None, wor
                       for c, r in zip(cells, cell_results)]}
 
 
+#: Columns of the per-cell ``runs*.csv`` files; ``n`` and ``test_error`` as ``badminima fit`` reads them.
+RUN_COLUMNS = ("n", "test_error", "training_set", "N", "mc_stderr")
+
+
 def write_gibbs_results(result: dict, out_dir: str | Path) -> list[Path]:
-    """Write ``results.json`` (config, columns, per-cell diagnostics) and ``results.csv``."""
+    """Write ``results.json`` (config, columns, per-cell diagnostics), ``results.csv`` and the
+    cells as runs: ``runs.csv`` (one input dimension N) or ``runs-N<N>.csv`` (one per N),
+    one row per (training set, n) with the quenched mean error of its version space, a
+    ``badminima fit`` input (docs/science.md §4.2).
+    """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     columns = result["columns"]
@@ -302,4 +311,9 @@ def write_gibbs_results(result: dict, out_dir: str | Path) -> list[Path]:
         writer.writerow(COLUMNS)
         for row in zip(*(columns[key] for key in COLUMNS)):
             writer.writerow(["" if isinstance(v, float) and not math.isfinite(v) else v for v in row])
-    return [json_path, csv_path]
+    dims = sorted({cell["N"] for cell in result["cells"]})
+    run_paths = [write_dict_rows(
+        [{"n": c["n"], "test_error": c["mean"], "training_set": c["training_set"], "N": c["N"],
+          "mc_stderr": c["mc_stderr"]} for c in result["cells"] if c["N"] == dim],
+        list(RUN_COLUMNS), out / ("runs.csv" if len(dims) == 1 else f"runs-N{dim}.csv")) for dim in dims]
+    return [json_path, csv_path, *run_paths]

@@ -29,6 +29,7 @@ from badminima.experiments.configs import as_config
 from badminima.experiments.datasets import load_normalized_dataset
 from badminima.experiments.data_spec import DataSpec
 from badminima.experiments.guess_check_config import GuessCheckConfig
+from badminima.experiments.store import write_dict_rows
 from badminima.experiments.task_store import open_task_store, run_key, run_tasks
 from badminima.sampling.guess_check import (
     ChunkSummary,
@@ -317,14 +318,34 @@ def _compare_at(config, ds, errors, positions, device, orderings, n: int, candid
     return out
 
 
+#: Columns of ``runs.csv`` (:func:`per_set_runs`); ``n`` and ``test_error`` as ``badminima fit`` reads them.
+PER_SET_COLUMNS = ("n", "test_error", "training_set", "survivors")
+
+
+def per_set_runs(result: GuessCheckResult) -> list[dict]:
+    """Rows (:data:`PER_SET_COLUMNS`) for ``n >= 1``: the mean true error
+    of the survivors of training set r at size n, for every set with survivors.
+
+    Each row is one measurement of the learning curve of random global minima (docs/science.md
+    §2.3), as a sweep's run is one of trained networks, so ``badminima fit runs.csv`` fits the
+    density models and laws to it; the scatter between sets gives the standard errors.
+    """
+    means, counts = result.measured["learning_curve_per_set"], result.measured["survivors_per_set"]
+    return [dict(zip(PER_SET_COLUMNS, (n, float(means[r, n]), r, int(counts[r, n]))))
+            for n in range(1, means.shape[1]) for r in range(means.shape[0]) if counts[r, n] > 0]
+
+
 def write_guess_check_outputs(result: GuessCheckResult, out_dir: str | Path) -> dict[str, Path]:
-    """Write ``results.json``, ``results.csv`` (n-aligned series) and ``summaries.npz``.
+    """Write ``results.json``, ``results.csv`` (n-aligned series), ``runs.csv`` (one row per
+    training set and size, :func:`per_set_runs`, a ``badminima fit`` input) and ``summaries.npz``.
 
     Returns the paths by name.
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    paths = {"json": out / "results.json", "csv": out / "results.csv", "npz": out / "summaries.npz"}
+    paths = {"json": out / "results.json", "csv": out / "results.csv", "runs": out / "runs.csv",
+             "npz": out / "summaries.npz"}
+    write_dict_rows(per_set_runs(result), list(PER_SET_COLUMNS), paths["runs"])
     paths["json"].write_text(dumps(result.to_dict()))
     series = result.series()
     with paths["csv"].open("w", newline="") as handle:

@@ -343,7 +343,7 @@ def learning_curve_table(path: str | Path, experiment: str | None = None) -> Lea
 def write_csv(table: LearningCurveTable, path: str | Path) -> Path:
     """Write ``table.rows()`` (per-size summary: n, mean_test_error, ...) as CSV; return the path."""
     rows = table.rows()
-    return _write_dict_rows(rows, list(rows[0]) if rows else ["n"], path)
+    return write_dict_rows(rows, list(rows[0]) if rows else ["n"], path)
 
 
 #: Columns of :func:`write_runs_csv`: ``n`` and ``test_error`` first, as ``badminima fit`` reads them.
@@ -361,10 +361,11 @@ def write_runs_csv(path: str | Path, db_path: str | Path, experiment: str | None
     """
     rows = [{c: int(r[c]) if c == "reached_zero" else r[c] for c in RUN_CSV_COLUMNS}
             for r in _select_runs(db_path, experiment)]
-    return _write_dict_rows(rows, list(RUN_CSV_COLUMNS), path)
+    return write_dict_rows(rows, list(RUN_CSV_COLUMNS), path)
 
 
-def _write_dict_rows(rows: list[dict], fields: list[str], path: str | Path) -> Path:
+def write_dict_rows(rows: list[dict], fields: list[str], path: str | Path) -> Path:
+    """Write ``rows`` (dicts keyed by ``fields``) as a UTF-8 CSV with a header; return the path."""
     import csv
 
     path = Path(path)

@@ -164,8 +164,10 @@ def _read_rows(reader: csv.DictReader, path: Path) -> tuple[list[float], list[fl
     missing = [c for c in CSV_COLUMNS if c not in fields]
     if missing:
         shown = ",".join(fields)[:80] or "none"
+        hint = (" This is a per-size results.csv of guess-check or gibbs: fit the runs.csv beside it."
+                if "learning_curve_measured" in fields else "")
         raise DataError(f"{path}: the header must name the columns n and test_error; "
-                        f"missing {', '.join(missing)} (header: {shown}).")
+                        f"missing {', '.join(missing)} (header: {shown}).{hint}")
     reader.fieldnames = fields
     n, errors = [], []
     for row in reader:

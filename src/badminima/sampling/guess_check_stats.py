@@ -96,6 +96,8 @@ POSITION_SERIES = ("n", "survivors_per_set", "acceptance_measured", "acceptance_
                    "acceptance_ci_low", "acceptance_ci_high", "acceptance_ci_binomial_low",
                    "acceptance_ci_binomial_high", "acceptance_effective_trials", "training_sets_with_survivors",
                    "hist_bin_edges")
+#: Series with one row per training set, shape ``(R, n_max + 1)``.
+PER_SET_SERIES = ("survivors_per_set", "learning_curve_per_set")
 
 
 def measure_guess_check(test_errors, first_mistake, n_max: int, eps0: float, bin_edges,
@@ -188,6 +190,7 @@ def measure_guess_check(test_errors, first_mistake, n_max: int, eps0: float, bin
         total = counts.sum(axis=0)
         pooled_mean = np.where(total > 0, sum_eps.sum(0) / total, np.nan)
         pooled_bad = np.where(total > 0, sum_bad.sum(0) / total, np.nan)
+    out["learning_curve_per_set"] = mean_r  # NaN where a set has no survivors
     for key, values in (("learning_curve", mean_r), ("error_std", std_r), ("bad_fraction", bad_r)):
         mean, sd, low, high = _across_sets(values, has, confidence)
         out[f"{key}_measured"], out[f"{key}_spread"] = mean, sd
@@ -219,7 +222,7 @@ def _measure_survivors_first(eps, pos, n_max, eps0, bin_edges, confidence, subsa
     for key, value in full.items():
         if key in POSITION_SERIES:
             continue
-        axis = 1 if key == "survivors_per_set" else 0
+        axis = 1 if key in PER_SET_SERIES else 0
         index = (slice(None),) * axis + (slice(0, low),)
         value[index] = sub[key][index]
     full["subsample_size"] = np.asarray(int(subsample.sum()))
