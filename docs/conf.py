@@ -156,6 +156,15 @@ def _link_science_citations(app, what, name, obj, options, lines) -> None:
     lines[:] = [_SCIENCE.sub(_science_link, line) for line in lines]
 
 
+def _skip_sklearn_metadata_routing(app, what, name, obj, skip, options):
+    """scikit-learn's metadata-routing methods (``get_metadata_routing``, ``set_*_request``),
+    which every estimator gets, are scikit-learn's to document, not ours."""
+    if name == "get_metadata_routing" or (name.startswith("set_") and name.endswith("_request")):
+        return True
+    return None
+
+
 def setup(app):
     _setup_names_directive(app)
     app.connect("autodoc-process-docstring", _link_science_citations)
+    app.connect("autodoc-skip-member", _skip_sklearn_metadata_routing)
