@@ -18,7 +18,7 @@ import torch.nn.functional as F
 
 from badminima.classifiers.mlp import ACTIVATIONS
 from badminima.classifiers.population import FunctionSet
-from badminima.classifiers.priors import PRIORS, draw_layer
+from badminima.classifiers.priors import PRIORS, draw_dense_layers, draw_layer
 from badminima.errors import InvalidParameterError
 from badminima.validation import check_choice, check_int
 
@@ -105,12 +105,8 @@ class LeNet(FunctionSet):
             params[f"C{i}"] = w
             if b is not None:
                 params[f"c{i}"] = b
-        sizes = [flat, *self.hidden, n_outputs]
-        for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:])):
-            w, b = draw_layer(self.prior, K, fan_out, (fan_in,), self.bias, generator, device)
-            params[f"W{i}"] = w
-            if b is not None:
-                params[f"b{i}"] = b
+        params.update(draw_dense_layers(self.prior, K, [flat, *self.hidden, n_outputs], self.bias,
+                                        generator, device))
         return params
 
     def prepare_inputs(self, x, device):

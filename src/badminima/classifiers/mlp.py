@@ -20,7 +20,7 @@ import torch
 import torch.nn.functional as F
 
 from badminima.classifiers.population import FunctionSet
-from badminima.classifiers.priors import PRIORS, draw_layer
+from badminima.classifiers.priors import PRIORS, draw_dense_layers
 from badminima.errors import InvalidParameterError
 from badminima.validation import check_choice, check_int
 
@@ -91,16 +91,8 @@ class MLP(FunctionSet):
 
     def _draw(self, K, input_shape, n_outputs, generator, device, skip_first: bool = False):
         """Parameters of K members; ``skip_first`` leaves out the first layer (subspace sampling)."""
-        params = {}
-        sizes = self._sizes(input_shape, n_outputs)
-        for layer, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:])):
-            if skip_first and layer == 0:
-                continue
-            w, b = draw_layer(self.prior, K, fan_out, (fan_in,), self.bias, generator, device)
-            params[f"W{layer}"] = w
-            if b is not None:
-                params[f"b{layer}"] = b
-        return params
+        return draw_dense_layers(self.prior, K, self._sizes(input_shape, n_outputs), self.bias,
+                                 generator, device, first=1 if skip_first else 0)
 
     def prepare_inputs(self, x, device):
         xt = torch.as_tensor(x, device=device).to(torch.float32)

@@ -108,3 +108,16 @@ def draw_layer(prior: str, K: int, fan_out: int, receptive: tuple[int, ...], bia
         weight = weight / norm.reshape(K, fan_out, *([1] * len(receptive)))
         b = None if b is None else b / norm
     return weight, b
+
+
+def draw_dense_layers(prior: str, K: int, sizes, bias: bool, generator, device="cpu",
+                      first: int = 0) -> dict[str, torch.Tensor]:
+    """Weights ``W{i}`` (and biases ``b{i}``) of the dense layers ``sizes[i] -> sizes[i+1]``
+    for ``i >= first``, drawn in layer order with :func:`draw_layer`."""
+    params = {}
+    for layer in range(first, len(sizes) - 1):
+        w, b = draw_layer(prior, K, sizes[layer + 1], (sizes[layer],), bias, generator, device)
+        params[f"W{layer}"] = w
+        if b is not None:
+            params[f"b{layer}"] = b
+    return params

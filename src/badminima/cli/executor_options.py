@@ -28,6 +28,14 @@ def add_executor_arguments(parser: argparse.ArgumentParser, default: str | None 
                         help="join this Ray cluster ('auto' or host:port; default: start a local Ray)")
 
 
+def add_resumable_output_arguments(parser: argparse.ArgumentParser, default_out: str, task: str) -> None:
+    """``--out`` (the output folder, with ``tasks.db`` to resume from) and ``--no-progress``."""
+    parser.add_argument("--out", default=default_out,
+                        help=f"output folder, also holding tasks.db, the finished {task} a rerun resumes from "
+                             f"(default: {default_out})")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar or progress lines")
+
+
 def executor_kwargs(args: argparse.Namespace) -> dict:
     """``executor``, ``workers`` and Ray's ``address`` (when given) from the options."""
     if args.workers is not None and args.workers < 1:

@@ -15,7 +15,8 @@ import argparse
 import time
 from pathlib import Path
 
-from badminima.cli.executor_options import StopCleanly, add_executor_arguments, executor_kwargs
+from badminima.cli.executor_options import (
+    StopCleanly, add_executor_arguments, add_resumable_output_arguments, executor_kwargs)
 from badminima.cli.figures import save_figure
 
 
@@ -26,11 +27,8 @@ def register(subparsers) -> None:
                     "training-set size of the config, and compare the measured (quenched) learning "
                     "curve and bad fraction with the annealed theory and with rejection sampling.")
     parser.add_argument("config", help="experiment TOML file (e.g. configs/gibbs-perceptron.toml)")
-    parser.add_argument("--out", default="gibbs-output",
-                        help="output folder, also holding tasks.db, the finished cells a rerun resumes from "
-                             "(default: gibbs-output)")
+    add_resumable_output_arguments(parser, "gibbs-output", "cells")
     add_executor_arguments(parser, default=None, task="cells")
-    parser.add_argument("--no-progress", action="store_true", help="no progress bar or progress lines")
     parser.set_defaults(handler=_run)
 
 

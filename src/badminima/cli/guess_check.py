@@ -19,7 +19,8 @@ import dataclasses
 import time
 from pathlib import Path
 
-from badminima.cli.executor_options import StopCleanly, add_executor_arguments, executor_kwargs
+from badminima.cli.executor_options import (
+    StopCleanly, add_executor_arguments, add_resumable_output_arguments, executor_kwargs)
 from badminima.cli.figures import save_figure
 
 
@@ -30,12 +31,9 @@ def register(subparsers) -> None:
                     "training sets of every size n <= n_max, and compare acceptance rate, learning curve, "
                     "bad fraction and survivor histograms with the theory (docs/science.md sections 2 and 4).")
     parser.add_argument("config", help="experiment TOML file (e.g. configs/gc-separable-mlp.toml)")
-    parser.add_argument("--out", default="guess-check-output",
-                        help="output folder, also holding tasks.db, the finished chunks a rerun resumes from "
-                             "(default: guess-check-output)")
+    add_resumable_output_arguments(parser, "guess-check-output", "chunks")
     parser.add_argument("--data-dir", default=None, help="dataset folder (overrides [data] data_dir)")
     add_executor_arguments(parser, default="local", task="chunks")
-    parser.add_argument("--no-progress", action="store_true", help="no progress bar or progress lines")
     parser.set_defaults(handler=_run)
 
 
