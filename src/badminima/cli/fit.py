@@ -8,7 +8,6 @@ per run).
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import math
 import sys
@@ -18,6 +17,7 @@ from badminima.cli.figures import save_figure
 from badminima.cli.output_paths import check_figure_path
 from badminima.cli.registry_choices import RegistryNames
 from badminima.errors import DataError, FitError, InvalidParameterError
+from badminima.jsonio import dumps
 
 _MODELS = RegistryNames("badminima.fitting.models", "MODEL_NAMES")
 _LOSSES = RegistryNames("badminima.fitting.estimator", "LOSSES")
@@ -163,7 +163,7 @@ def _run_fit(args) -> int:
         raise FitError("no model could be fitted: " +
                        "; ".join(f"{r.model}: {r.failure}" for r in reports))
     if args.json:
-        print(json.dumps([r.to_dict() for r in reports], indent=2))
+        print(dumps([r.to_dict() for r in reports], indent=2))
     else:
         print(format_table(reports))
     if args.plot is not None:
@@ -232,11 +232,10 @@ def _run_plan(args) -> int:
     fit = LearningCurveFit(args.model, **_fit_params(args)).fit(n, errors)
     plan = plan_sample_size(fit, args.target_error, level)
     if args.json:
-        print(json.dumps({"model": args.model, "target_error": plan.target, "n": plan.n,
-                          "low": _json_number(plan.low), "high": _json_number(plan.high),
-                          "interval_level": plan.level, "floor": plan.floor,
-                          "params": fit.params_, "param_stderr": _clean_dict(fit.stderr_)},
-                         indent=2))
+        print(dumps({"model": args.model, "target_error": plan.target, "n": plan.n,
+                     "low": plan.low, "high": plan.high, "interval_level": plan.level,
+                     "floor": plan.floor, "params": fit.params_, "param_stderr": fit.stderr_},
+                    indent=2))
         return 0
     high = "unreachable" if math.isinf(plan.high) else f"{plan.high:.0f}"
     print(f"{args.model}: mean test error <= {plan.target:g} needs n = {plan.n} "
@@ -244,10 +243,3 @@ def _run_plan(args) -> int:
           f"fitted error floor {plan.floor:.4g}")
     return 0
 
-
-def _clean_dict(values: dict) -> dict:
-    return {k: _json_number(v) for k, v in values.items()}
-
-
-def _json_number(value):
-    return None if value is None or not math.isfinite(value) else value

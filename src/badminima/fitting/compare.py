@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from badminima.errors import BadminimaError, FitError
+from badminima.jsonio import to_jsonable
 from badminima.fitting.data import CurveData, curve_data
 from badminima.fitting.estimator import LearningCurveFit
 from badminima.fitting.extrapolation import Holdout, extrapolate, split_sizes
@@ -54,39 +55,28 @@ class ModelReport:
 
     def to_dict(self) -> dict:
         """The JSON object of ``badminima fit --json`` (NaN and inf become null)."""
-        out = {"model": self.model, "n": _clean(self.sizes)}
+        out = {"model": self.model, "n": to_jsonable(self.sizes)}
         if self.estimator is None:
             return out | {"error": self.failure}
         est = self.estimator
-        out |= {"params": _clean(est.params_), "param_stderr": _clean(est.stderr_),
-                "aic": _clean(est.aic_), "bic": _clean(est.bic_),
-                "chi2_red": _clean(est.chi2_red_), "n_params": _clean(est.n_params_),
-                "extrapolation_error": _clean(self.extrapolation_error),
+        out |= {"params": to_jsonable(est.params_), "param_stderr": to_jsonable(est.stderr_),
+                "aic": to_jsonable(est.aic_), "bic": to_jsonable(est.bic_),
+                "chi2_red": to_jsonable(est.chi2_red_), "n_params": to_jsonable(est.n_params_),
+                "extrapolation_error": to_jsonable(self.extrapolation_error),
                 "fit_below": None if self.holdout is None else self.holdout.fit_below,
-                "predicted": _clean(est.predict(self.sizes)),
-                "extrapolated": _clean(self.extrapolated), "interval_level": self.level}
+                "predicted": to_jsonable(est.predict(self.sizes)),
+                "extrapolated": to_jsonable(self.extrapolated), "interval_level": self.level}
         interval = self.extrapolated_interval
-        out["extrapolated_interval_low"] = None if interval is None else _clean(interval[0])
-        out["extrapolated_interval_high"] = None if interval is None else _clean(interval[1])
+        out["extrapolated_interval_low"] = to_jsonable(None if interval is None else interval[0])
+        out["extrapolated_interval_high"] = to_jsonable(None if interval is None else interval[1])
         out["seconds"] = round(self.seconds, 3)
         extra = est.result_.extras.get("determined_eps_range")
         if extra is not None:
-            out["determined_eps_range"] = _clean(extra)
+            out["determined_eps_range"] = to_jsonable(extra)
         notes = list(self.notes) + list(est.result_.extras.get("notes", []))
         if notes:
             out["notes"] = notes
         return out
-
-
-def _clean(value):
-    if value is None:
-        return None
-    if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, np.ndarray)):
-        return [_clean(v) for v in np.asarray(value, dtype=float).tolist()]
-    value = float(value)
-    return value if math.isfinite(value) else None
 
 
 def fit_one(model: str, data: CurveData, holdout: Holdout | None, params: dict,
