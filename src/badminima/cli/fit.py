@@ -71,6 +71,9 @@ def _add_source_options(parser: argparse.ArgumentParser) -> None:
                         help="upper end of the error range of density models, e.g. the "
                              "chance level 1-1/C (default 1)")
     parser.add_argument("--seed", type=int, default=0, help="seed of starts and bootstrap")
+    parser.add_argument("--prior", default="learned", choices=("learned", "none"),
+                        help="prior over curve shapes: 'learned' from many learning curves "
+                             "(default; docs/fitting.md) or 'none' (the curve alone)")
     parser.add_argument("--level", type=float, default=0.8, metavar="L",
                         help="probability of the predictive intervals (default 0.8)")
 
@@ -108,8 +111,8 @@ def load_checked_source(args, models) -> tuple:
 
     n, errors = validate_runs(*load_source(args.source, args.experiment))
     sizes = sorted(set(float(x) for x in n))
-    needed = min(_NONPARAMETRIC_SIZES if name == "nonparametric" else
-                 MODELS[name].n_params if name in MODELS else 0 for name in models)
+    needed = min(_sizes_needed(name, MODELS, getattr(args, "prior", "none"))
+                 for name in models)
     if len(sizes) < needed:
         shown = ", ".join(f"{x:g}" for x in sizes[:5])
         raise FitError(f"{args.source}: {len(sizes)} distinct n ({shown}); "
@@ -120,9 +123,22 @@ def load_checked_source(args, models) -> tuple:
     return n, errors
 
 
+def _sizes_needed(name: str, models, prior: str) -> int:
+    """Fewest distinct sizes ``name`` can be fitted to: one per parameter, or 2 with a prior."""
+    if name == "nonparametric":
+        return _NONPARAMETRIC_SIZES
+    if name not in models:
+        return 0
+    if prior != "none":
+        from badminima.fitting.prior import load_prior
+        if load_prior().get(name) is not None:
+            return 2
+    return models[name].n_params
+
+
 def _fit_params(args) -> dict:
     return {"loss": args.loss, "n_bootstrap": args.bootstrap, "n_starts": args.starts,
-            "seed": args.seed, "eps_max": args.eps_max}
+            "seed": args.seed, "eps_max": args.eps_max, "prior": args.prior}
 
 
 def _level(args) -> float:
