@@ -44,6 +44,7 @@ import importlib.util
 import json
 import logging
 import math
+import sys
 import time
 import zlib
 from collections import defaultdict
@@ -271,6 +272,9 @@ def fold_of(curve_name: str, k: int) -> int:
 
 def fold_priors(estimates: list[dict], k: int) -> list:
     """One prior per fold, each learned without the datasets of that fold."""
+    here = str(Path(__file__).resolve().parent)
+    if here not in sys.path:
+        sys.path.insert(0, here)
     from learn_curve_prior import prior_from_estimates
     return [prior_from_estimates(estimates, exclude_groups={
         r["group"] for r in estimates if fold_of(r["curve"], k) == f}) for f in range(k)]
