@@ -89,3 +89,24 @@ def test_cross_validation_folds_leave_the_scored_dataset_out():
 def test_project_curves_are_read():
     names = [c.name for c in bench.load_project_curves()]
     assert "project:digits-mlp" in names and "project:cifar10-cnn" in names
+
+
+def test_recalibrated_spreads_cover_held_out_folds():
+    """Synthetic records whose log errors grow 0.1 per e-fold: K-fold calibrated spreads cover
+    about 80% / 95% of another fold's points."""
+    rng = np.random.default_rng(0)
+    records = []
+    for i in range(40):
+        for cut in bench.CUTOFFS:
+            reach = np.log(np.linspace(1.5, 8, 5))
+            err = 0.1 * reach * rng.standard_t(6, reach.size)
+            records.append({"curve": f"lcdb:{2 * i}:L", "cutoff": cut, "model": "pow3",
+                            "relative_error": float(np.mean(np.abs(np.expm1(-err)))),
+                            "log_error": err.tolist(), "base_scale": [0.0] * 5,
+                            "reach": reach.tolist(), "log_density": [0.0] * 5, "seconds": 0.1,
+                            "covered_0.8": [True] * 5, "covered_0.95": [True] * 5})
+    scores, spreads, per_fold = bench.recalibrate(records, 4)
+    assert len(per_fold) == 4 and 0.05 < spreads["pow3"].kappa < 0.2
+    for cut in ("0.25", "0.5", "0.75"):
+        assert abs(scores["pow3"][cut]["coverage_80"] - 0.8) < 0.1
+        assert abs(scores["pow3"][cut]["coverage_95"] - 0.95) < 0.06
