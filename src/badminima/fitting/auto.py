@@ -30,6 +30,13 @@ left out with a note in ``extras["notes"]``; when none fits, the ``last`` baseli
 always fits) answers alone, so ``auto`` always answers. With fewer than :data:`MIN_SIZES_TO_VALIDATE` sizes there is nothing to
 validate on and the weights are equal.
 
+With the learned prior (``settings["prior"]``, :mod:`badminima.fitting.prior`), every
+candidate fit, in the full fit and in each refit of the splits, is a posterior mode under
+that prior; the weights still come from the curve's own later sizes (the candidates are
+fitted to different sizes, ``pow2-tail`` to the last three only, so their marginal
+likelihoods are not comparable). ``solve`` is passed in by
+:mod:`badminima.fitting.solvers`, so the two modules do not import each other.
+
 The parameter spread of ``ln E_auto(n)`` is the mixture's,
 :math:`\sqrt{\sum_m w_m (s_m(n)^2 + (\ln \hat E_m(n) - \ln E_{auto}(n))^2)}`: it grows where the
 candidates disagree, i.e. in extrapolation.
