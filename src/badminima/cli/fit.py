@@ -23,6 +23,7 @@ _MODELS = RegistryNames("badminima.fitting.models", "MODEL_NAMES")
 _LOSSES = RegistryNames("badminima.fitting.estimator", "LOSSES")
 _DEFAULT_BOOTSTRAP = 20
 _NONPARAMETRIC_SIZES = 3  # its cross-validation holds out one size of at least three
+_SIZES_WITH_PRIOR = 3
 
 
 def register(subparsers) -> None:
@@ -116,7 +117,8 @@ def load_checked_source(args, models) -> tuple:
     if len(sizes) < needed:
         shown = ", ".join(f"{x:g}" for x in sizes[:5])
         raise FitError(f"{args.source}: {len(sizes)} distinct n ({shown}); "
-                       f"fitting needs at least {needed} (one per model parameter).")
+                       f"fitting needs at least {needed} (one per model parameter; at most "
+                       f"{_SIZES_WITH_PRIOR} with the learned prior).")
     warning = increasing_trend(n, errors)
     if warning:
         print(f"badminima {args.command}: warning: {warning}", file=sys.stderr)
@@ -124,7 +126,9 @@ def load_checked_source(args, models) -> tuple:
 
 
 def _sizes_needed(name: str, models, prior: str) -> int:
-    """Fewest distinct sizes ``name`` can be fitted to: one per parameter, or 2 with a prior."""
+    """Fewest distinct sizes ``name`` is fitted to from the command line: one per parameter,
+    or at most :data:`_SIZES_WITH_PRIOR` with the learned prior (the estimator itself fits a
+    model with a prior to two sizes; the command asks for a curve with a shape)."""
     if name == "nonparametric":
         return _NONPARAMETRIC_SIZES
     if name not in models:
@@ -132,7 +136,7 @@ def _sizes_needed(name: str, models, prior: str) -> int:
     if prior != "none":
         from badminima.fitting.prior import load_prior
         if load_prior().get(name) is not None:
-            return 2
+            return min(models[name].n_params, _SIZES_WITH_PRIOR)
     return models[name].n_params
 
 
