@@ -162,3 +162,12 @@ def test_cli_prior_flag(tmp_path, capsys):
         main(["fit", str(curve), "--prior", "bogus"])
     assert exc.value.code == 2
     assert "invalid choice: 'bogus'" in capsys.readouterr().err
+
+
+def test_a_prior_object_survives_clone_and_reports_its_penalty():
+    from badminima.fitting import compare_models
+    with_prior = compare_models(N, ERRORS, models=["pow3"], prior=load_prior(), n_bootstrap=0)[0]
+    assert with_prior.extrapolation_fit.prior is not None  # cloned for the held-out refit
+    assert with_prior.to_dict()["prior_penalty"] >= 0
+    plain = compare_models(N, ERRORS, models=["pow3"], prior="none", n_bootstrap=0)[0]
+    assert "prior_penalty" not in plain.to_dict()
