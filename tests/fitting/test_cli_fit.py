@@ -96,7 +96,8 @@ def test_bad_data_exit_2(tmp_path, capsys, text, match):
 
 def test_model_that_cannot_be_fitted_exits_2(tmp_path, capsys):
     path = _write_csv(tmp_path / "c.csv", [10, 100, 1000], [0.5, 0.3, 0.2])
-    _bad(["fit", str(path), "--models", "pow4"], capsys, "3 distinct n (10, 100, 1000); fitting needs at least 4")
+    _bad(["fit", str(path), "--models", "pow4", "--prior", "none"], capsys,
+         "3 distinct n (10, 100, 1000); fitting needs at least 4")
 
 
 def test_unknown_model_and_missing_file_exit_2(pow3_csv, tmp_path, capsys):

@@ -55,18 +55,22 @@ def test_auto_weights_favour_the_candidates_that_extrapolate_the_curve():
 
 def test_auto_answers_on_two_sizes_with_notes():
     n = np.repeat([100.0, 400.0], 2)
-    est = LearningCurveFit("auto", n_bootstrap=0).fit(n, laws.pow3(n, 0.05, 1.0, 0.5))
+    est = LearningCurveFit("auto", n_bootstrap=0, prior="none").fit(n, laws.pow3(n, 0.05, 1.0, 0.5))
     assert validation_splits(2) == []
     notes = est.result_.extras["notes"]
     assert any(note.startswith("pow3:") and "3 parameters" in note for note in notes)
     assert list(est.params_) == ["w_pow2-tail"]
+    assert np.isfinite(est.predict([1000.0])[0])
+    # the learned prior determines pow3 on two sizes: both candidates answer
+    est = LearningCurveFit("auto", n_bootstrap=0).fit(n, laws.pow3(n, 0.05, 1.0, 0.5))
+    assert set(est.params_) == {f"w_{name}" for name in CANDIDATES}
     assert np.isfinite(est.predict([1000.0])[0])
 
 
 def test_auto_falls_back_to_the_last_value_when_no_candidate_fits(monkeypatch):
     monkeypatch.setattr(auto, "CANDIDATES", ("pow4",))
     n = np.repeat([100.0, 200.0, 400.0], 2)
-    est = LearningCurveFit("auto", n_bootstrap=0).fit(n, laws.pow3(n, 0.05, 1.0, 0.5))
+    est = LearningCurveFit("auto", n_bootstrap=0, prior="none").fit(n, laws.pow3(n, 0.05, 1.0, 0.5))
     assert list(est.params_) == ["w_last"]
     assert est.predict([1e4])[0] == pytest.approx(est.data_.means[-1])
 

@@ -23,6 +23,7 @@ _MODELS = RegistryNames("badminima.fitting.models", "MODEL_NAMES")
 _LOSSES = RegistryNames("badminima.fitting.estimator", "LOSSES")
 _DEFAULT_BOOTSTRAP = 20
 _NONPARAMETRIC_SIZES = 3  # its cross-validation holds out one size of at least three
+_SIZES_WITH_PRIOR = 3
 
 
 def register(subparsers) -> None:
@@ -71,6 +72,9 @@ def _add_source_options(parser: argparse.ArgumentParser) -> None:
                         help="upper end of the error range of density models, e.g. the "
                              "chance level 1-1/C (default 1)")
     parser.add_argument("--seed", type=int, default=0, help="seed of starts and bootstrap")
+    parser.add_argument("--prior", default="learned", choices=("learned", "none"),
+                        help="prior over curve shapes: 'learned' from many learning curves "
+                             "(default; docs/fitting.md) or 'none' (the curve alone)")
     parser.add_argument("--level", type=float, default=0.8, metavar="L",
                         help="probability of the predictive intervals (default 0.8)")
 
@@ -108,21 +112,37 @@ def load_checked_source(args, models) -> tuple:
 
     n, errors = validate_runs(*load_source(args.source, args.experiment))
     sizes = sorted(set(float(x) for x in n))
-    needed = min(_NONPARAMETRIC_SIZES if name == "nonparametric" else
-                 MODELS[name].n_params if name in MODELS else 0 for name in models)
+    needed = min(_sizes_needed(name, MODELS, getattr(args, "prior", "none"))
+                 for name in models)
     if len(sizes) < needed:
         shown = ", ".join(f"{x:g}" for x in sizes[:5])
         raise FitError(f"{args.source}: {len(sizes)} distinct n ({shown}); "
-                       f"fitting needs at least {needed} (one per model parameter).")
+                       f"fitting needs at least {needed} (one per model parameter; at most "
+                       f"{_SIZES_WITH_PRIOR} with the learned prior).")
     warning = increasing_trend(n, errors)
     if warning:
         print(f"badminima {args.command}: warning: {warning}", file=sys.stderr)
     return n, errors
 
 
+def _sizes_needed(name: str, models, prior: str) -> int:
+    """Fewest distinct sizes ``name`` is fitted to from the command line: one per parameter,
+    or at most :data:`_SIZES_WITH_PRIOR` with the learned prior (the estimator itself fits a
+    model with a prior to two sizes; the command asks for a curve with a shape)."""
+    if name == "nonparametric":
+        return _NONPARAMETRIC_SIZES
+    if name not in models:
+        return 0
+    if prior != "none":
+        from badminima.fitting.prior import load_prior
+        if load_prior().get(name) is not None:
+            return min(models[name].n_params, _SIZES_WITH_PRIOR)
+    return models[name].n_params
+
+
 def _fit_params(args) -> dict:
     return {"loss": args.loss, "n_bootstrap": args.bootstrap, "n_starts": args.starts,
-            "seed": args.seed, "eps_max": args.eps_max}
+            "seed": args.seed, "eps_max": args.eps_max, "prior": args.prior}
 
 
 def _level(args) -> float:

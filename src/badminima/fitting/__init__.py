@@ -8,7 +8,9 @@ docs/science.md section 3. Public API::
 
 Every fit has a predictive distribution of the measured mean error at any n
 (:mod:`badminima.fitting.predictive`); ``auto`` (the default model) combines the others
-(:mod:`badminima.fitting.auto`).
+(:mod:`badminima.fitting.auto`); by default every parametric fit is a posterior under a prior
+over curve shapes learned from many learning curves (:mod:`badminima.fitting.prior`,
+``prior="none"`` turns it off).
 
 Names are imported on first use, so reading the model registry (``MODEL_NAMES``, as the CLI
 does to build its options) does not import the optimizers.
@@ -26,6 +28,7 @@ _EXPORTS = {
     "ModelSpec": "badminima.fitting.models", "get_model": "badminima.fitting.models",
     "Plan": "badminima.fitting.planning", "plan_sample_size": "badminima.fitting.planning",
     "PredictiveDistribution": "badminima.fitting.predictive",
+    "CurvePrior": "badminima.fitting.prior", "load_prior": "badminima.fitting.prior",
 }
 
 __getattr__, __dir__, __all__ = attach(__name__, _EXPORTS)

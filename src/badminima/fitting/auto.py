@@ -30,6 +30,13 @@ left out with a note in ``extras["notes"]``; when none fits, the ``last`` baseli
 always fits) answers alone, so ``auto`` always answers. With fewer than :data:`MIN_SIZES_TO_VALIDATE` sizes there is nothing to
 validate on and the weights are equal.
 
+With the learned prior (``settings["prior"]``, :mod:`badminima.fitting.prior`), every
+candidate fit, in the full fit and in each refit of the splits, is a posterior mode under
+that prior; the weights still come from the curve's own later sizes (the candidates are
+fitted to different sizes, ``pow2-tail`` to the last three only, so their marginal
+likelihoods are not comparable). ``solve`` is passed in by
+:mod:`badminima.fitting.solvers`, so the two modules do not import each other.
+
 The parameter spread of ``ln E_auto(n)`` is the mixture's,
 :math:`\sqrt{\sum_m w_m (s_m(n)^2 + (\ln \hat E_m(n) - \ln E_{auto}(n))^2)}`: it grows where the
 candidates disagree, i.e. in extrapolation.
@@ -65,8 +72,7 @@ def validation_splits(n_sizes: int) -> list[int]:
     return sorted({max(3, n_sizes // 2), n_sizes - 1})
 
 
-def _fit_candidates(data: CurveData, settings: dict, names) -> dict:
-    from badminima.fitting.solvers import solve
+def _fit_candidates(data: CurveData, settings: dict, names, solve) -> dict:
     fits, notes = {}, []
     for name in names:
         try:
@@ -82,12 +88,12 @@ def _log_curve(result: FitResult, n) -> np.ndarray:
     return values
 
 
-def validation_errors(data: CurveData, settings: dict, names) -> dict:
+def validation_errors(data: CurveData, settings: dict, names, solve) -> dict:
     """Mean squared log error of each candidate at the later sizes, over the splits."""
     total = {name: [] for name in names}
     for k in validation_splits(data.sizes.size):
         mask = np.arange(data.sizes.size) < k
-        fits, _ = _fit_candidates(data.select(mask), settings, names)
+        fits, _ = _fit_candidates(data.select(mask), settings, names, solve)
         observed = np.log(np.maximum(data.means[~mask], 1e-12))
         for name in names:
             if name in fits:
@@ -111,15 +117,20 @@ def combination_weights(scores: dict, names) -> dict:
     return dict(zip(names, w / w.sum()))
 
 
-def fit_auto(data: CurveData, settings: dict) -> FitResult:
-    """Fit the candidates, weigh them by leave-later-sizes-out; see the module docstring."""
+def fit_auto(data: CurveData, settings: dict, solve) -> FitResult:
+    """Fit the candidates, weigh them by leave-later-sizes-out; see the module docstring.
+
+    ``solve(name, data, settings) -> FitResult`` fits one candidate
+    (:func:`badminima.fitting.solvers.solve`, passed in so that this module does not import
+    the solvers that dispatch to it).
+    """
     settings = dict(settings, n_bootstrap=0)
-    fits, notes = _fit_candidates(data, settings, CANDIDATES)
+    fits, notes = _fit_candidates(data, settings, CANDIDATES, solve)
     if not fits:
-        fits, more = _fit_candidates(data, settings, (FALLBACK,))
+        fits, more = _fit_candidates(data, settings, (FALLBACK,), solve)
         notes += more
     names = tuple(fits)
-    weights = combination_weights(validation_errors(data, settings, names), names)
+    weights = combination_weights(validation_errors(data, settings, names, solve), names)
     logger.debug("auto weights %s; left out: %s", weights, notes or "none")
     w = np.array([weights[name] for name in names])
 

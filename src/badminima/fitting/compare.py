@@ -70,6 +70,9 @@ class ModelReport:
         out["extrapolated_interval_low"] = to_jsonable(None if interval is None else interval[0])
         out["extrapolated_interval_high"] = to_jsonable(None if interval is None else interval[1])
         out["seconds"] = round(self.seconds, 3)
+        penalty = est.result_.extras.get("prior_penalty")
+        if penalty is not None:  # only with a prior: the output with prior="none" is unchanged
+            out["prior_penalty"] = to_jsonable(penalty)
         extra = est.result_.extras.get("determined_eps_range")
         if extra is not None:
             out["determined_eps_range"] = to_jsonable(extra)

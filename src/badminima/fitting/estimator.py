@@ -15,6 +15,7 @@ from badminima.fitting.predictive import (
     run_scatter,
     spread_of,
 )
+from badminima.fitting.prior import resolve_prior
 from badminima.fitting.solvers import solve
 from badminima.validation import check_choice, check_int, check_real
 
@@ -58,6 +59,11 @@ class LearningCurveFit(BaseEstimator):
         Seed of the random starts and of the bootstrap.
     eps_max : float
         Upper end of the error range of density models (chance level ``1 - 1/C``).
+    prior : {"learned", "none"} or CurvePrior
+        The prior over curve shapes (:mod:`badminima.fitting.prior`): ``"learned"`` (default)
+        is the one learned from the development curves and shipped with the package, which
+        makes each parametric fit a posterior mode with its Laplace covariance; ``"none"``
+        fits the curve alone (least squares, as before the prior existed).
 
     Attributes
     ----------
@@ -94,16 +100,19 @@ class LearningCurveFit(BaseEstimator):
         "n_bootstrap": _integer(0),
         "seed": _integer(0),
         "eps_max": _fraction_up_to_one,
+        "prior": lambda name, value: resolve_prior(value, _OWNER),
     }
 
     def __init__(self, model: str = "auto", loss: str = "wls", n_starts: int = 4,
-                 n_bootstrap: int = 20, seed: int = 0, eps_max: float = 1.0):
+                 n_bootstrap: int = 20, seed: int = 0, eps_max: float = 1.0,
+                 prior="learned"):
         self.model = model
         self.loss = loss
         self.n_starts = n_starts
         self.n_bootstrap = n_bootstrap
         self.seed = seed
         self.eps_max = eps_max
+        self.prior = prior
 
     def _validated_params(self) -> dict:
         """Every parameter checked by its rule in :attr:`_parameter_rules`."""
@@ -138,7 +147,9 @@ class LearningCurveFit(BaseEstimator):
         self.chi2_, self.chi2_red_ = result.chi2, result.chi2_red
         self.aic_, self.bic_, self.n_params_ = result.aic, result.bic, result.n_params
         self.density_ = result.density
-        self.spread_ = spread_of(model)
+        curve_prior = settings["prior"]
+        calibrated = None if curve_prior is None else curve_prior.spread(model)
+        self.spread_ = calibrated or spread_of(model)
         return self
 
     def _check_fitted(self):

@@ -24,6 +24,7 @@ Uncertainties
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 
@@ -73,23 +74,25 @@ def _safe_predict(spec: ModelSpec, theta, n, eps_max: float) -> np.ndarray:
     return pred
 
 
-def _residuals(u, spec, tf, data: CurveData, eps_max) -> np.ndarray:
+def _residuals(u, spec, tf, data: CurveData, eps_max, prior=None) -> np.ndarray:
+    """Weighted residuals of the data, then (with a prior) the whitened prior's."""
     pred = _safe_predict(spec, tf.to_theta(u), data.sizes, eps_max)
     with np.errstate(all="ignore"):
         r = (pred - data.means) / data.sigmas
-    return np.where(np.isfinite(r), r, _BAD)
+    r = np.where(np.isfinite(r), r, _BAD)
+    return r if prior is None else np.concatenate([r, prior.whiten(u)])
 
 
-def _least_squares(spec, tf, data, eps_max, u0) -> optimize.OptimizeResult:
-    return optimize.least_squares(_residuals, tf.clip(u0), args=(spec, tf, data, eps_max),
+def _least_squares(spec, tf, data, eps_max, u0, prior=None) -> optimize.OptimizeResult:
+    return optimize.least_squares(_residuals, tf.clip(u0), args=(spec, tf, data, eps_max, prior),
                                   bounds=(tf.low_u, tf.high_u), method="trf", x_scale="jac",
                                   max_nfev=100 * (len(u0) + 1))
 
 
-def _best_wls(spec, tf, data, eps_max, starts) -> optimize.OptimizeResult:
+def _best_wls(spec, tf, data, eps_max, starts, prior=None) -> optimize.OptimizeResult:
     best = None
     for u0 in starts:
-        res = _least_squares(spec, tf, data, eps_max, u0)
+        res = _least_squares(spec, tf, data, eps_max, u0, prior)
         if best is None or res.cost < best.cost:
             best = res
     if best is None or not np.all(np.abs(best.fun) < _BAD):
@@ -98,7 +101,7 @@ def _best_wls(spec, tf, data, eps_max, starts) -> optimize.OptimizeResult:
     return best
 
 
-def _neg_log_likelihood(u, spec, tf, data: CurveData, eps_max) -> float:
+def _neg_log_likelihood(u, spec, tf, data: CurveData, eps_max, prior=None) -> float:
     theta = tf.to_theta(u)
     try:
         mean = spec.predict(theta, data.sizes, eps_max)
@@ -109,26 +112,30 @@ def _neg_log_likelihood(u, spec, tf, data: CurveData, eps_max) -> float:
     var = sd[idx] ** 2 + _TINY_VAR
     with np.errstate(all="ignore"):
         nll = np.sum(0.5 * (data.errors - mean[idx]) ** 2 / var + 0.5 * np.log(2 * np.pi * var))
+    if prior is not None:
+        nll += 0.5 * float(np.sum(prior.whiten(u) ** 2))
     return float(nll) if np.isfinite(nll) else _BAD * data.n.size
 
 
-def _refine_likelihood(spec, tf, data, eps_max, u0) -> optimize.OptimizeResult:
-    return optimize.minimize(_neg_log_likelihood, tf.clip(u0), args=(spec, tf, data, eps_max),
+def _refine_likelihood(spec, tf, data, eps_max, u0, prior=None) -> optimize.OptimizeResult:
+    return optimize.minimize(_neg_log_likelihood, tf.clip(u0),
+                             args=(spec, tf, data, eps_max, prior),
                              method="L-BFGS-B", bounds=list(zip(tf.low_u, tf.high_u)))
 
 
-def _optimum(spec, tf, data, eps_max, loss, starts):
+def _optimum(spec, tf, data, eps_max, loss, starts, prior=None):
     """Best parameters in optimizer coordinates, the WLS result, and the NLL if any."""
-    wls = _best_wls(spec, tf, data, eps_max, starts)
+    wls = _best_wls(spec, tf, data, eps_max, starts, prior)
     if loss != "likelihood":
         return wls.x, wls, None
-    lik = _refine_likelihood(spec, tf, data, eps_max, wls.x)
+    lik = _refine_likelihood(spec, tf, data, eps_max, wls.x, prior)
     return lik.x, wls, float(lik.fun)
 
 
-def _coords_covariance(spec, tf, data, eps_max, u, relative) -> np.ndarray:
-    """Asymptotic covariance ``s^2 (J^T J)^+`` of the optimizer coordinates ``u``."""
-    jac = optimize.approx_fprime(u, _residuals, 1e-6, spec, tf, data, eps_max)
+def _coords_covariance(spec, tf, data, eps_max, u, relative, prior=None) -> np.ndarray:
+    """Asymptotic covariance ``s^2 (J^T J)^+`` of the optimizer coordinates ``u`` (with a
+    prior: the Laplace covariance of the posterior, ``J`` including the prior's residuals)."""
+    jac = optimize.approx_fprime(u, _residuals, 1e-6, spec, tf, data, eps_max, prior)
     chi2 = float(np.sum(_residuals(u, spec, tf, data, eps_max) ** 2))
     dof = data.sizes.size - u.size
     scale = chi2 / dof if (relative and dof > 0) else 1.0
@@ -158,12 +165,15 @@ def _log_sd_function(spec, tf, eps_max, u, cov_u):
     return log_sd
 
 
-def _bootstrap(spec, tf, data, eps_max, loss, u_best, n_bootstrap, rng) -> np.ndarray:
+def _bootstrap(spec, tf, data, eps_max, loss, u_best, n_bootstrap, rng,
+               prior=None) -> np.ndarray:
     reps = []
     for _ in range(n_bootstrap):
         sample = data.resample(rng)
+        if prior is not None:
+            sample = _with_misfit(sample, prior)
         try:
-            u, _, _ = _optimum(spec, tf, sample, eps_max, loss, [u_best])
+            u, _, _ = _optimum(spec, tf, sample, eps_max, loss, [u_best], prior)
         except FitError:
             continue
         reps.append(tf.to_theta(u))
@@ -173,19 +183,39 @@ def _bootstrap(spec, tf, data, eps_max, loss, u_best, n_bootstrap, rng) -> np.nd
     return np.array(reps).reshape(-1, spec.n_params)
 
 
+def _with_misfit(data: CurveData, prior) -> CurveData:
+    """The data with the prior's relative shape misfit added to each size's noise.
+
+    With relative weights (no replicate spread: the noise scale is unknown) the misfit alone
+    sets the scale, so that data and prior are weighed on one absolute scale.
+    """
+    misfit = prior.misfit * data.means
+    if data.relative_weights:
+        sigmas = np.maximum(misfit, 1e-3 * data.means + 1e-12)
+    else:
+        sigmas = np.sqrt(data.sigmas ** 2 + misfit ** 2)
+    return dataclasses.replace(data, sigmas=sigmas, relative_weights=False)
+
+
 def fit_parametric(spec: ModelSpec, data: CurveData, *, loss: str = "wls", n_starts: int = 4,
-                   n_bootstrap: int = 20, seed: int = 0, eps_max: float = 1.0) -> FitResult:
+                   n_bootstrap: int = 20, seed: int = 0, eps_max: float = 1.0,
+                   prior=None) -> FitResult:
     """Fit ``spec`` to ``data``; see the module docstring for the method.
+
+    ``prior`` (a :class:`~badminima.fitting.prior.ParameterPrior` of ``spec``, or ``None``)
+    turns the fit into the posterior mode with the Laplace covariance
+    (:mod:`badminima.fitting.prior`); a model may then have more parameters than the data
+    have sizes.
 
     Raises
     ------
     FitError
-        Fewer distinct sizes than parameters, a likelihood fit of a law, or a model that
-        cannot be evaluated anywhere on the data.
+        Fewer distinct sizes than parameters (without a prior), a likelihood fit of a law,
+        or a model that cannot be evaluated anywhere on the data.
     """
     if spec.tail and data.sizes.size > spec.tail:
         data = data.select(np.arange(data.sizes.size) >= data.sizes.size - spec.tail)
-    if data.sizes.size < spec.n_params:
+    if prior is None and data.sizes.size < spec.n_params:
         raise FitError(f"model {spec.name!r} has {spec.n_params} parameters but the data have "
                        f"only {data.sizes.size} distinct n.")
     if loss == "likelihood" and spec.kind != "density":
@@ -194,14 +224,20 @@ def fit_parametric(spec: ModelSpec, data: CurveData, *, loss: str = "wls", n_sta
     rng = np.random.default_rng(seed)
     tf = _Transform(spec, eps_max)
     starts = [tf.to_u(np.clip(spec.initial(data), *spec.box(eps_max)))]
-    starts += [tf.random(rng) for _ in range(max(n_starts, 1) - 1)]
-    u, wls, nll = _optimum(spec, tf, data, eps_max, loss, starts)
+    if prior is not None:
+        starts.append(prior.mean)
+    starts += [tf.random(rng) for _ in range(max(n_starts, 1) - len(starts))]
+    weighted = data if prior is None else _with_misfit(data, prior)
+    u, wls, nll = _optimum(spec, tf, weighted, eps_max, loss, starts, prior)
     chi2 = float(np.sum(_residuals(u, spec, tf, data, eps_max) ** 2))
     replicates_possible = bool(np.any(data.counts > 1)) and not data.relative_weights
     if n_bootstrap > 0 and replicates_possible:
-        reps = _bootstrap(spec, tf, data, eps_max, loss, u, n_bootstrap, rng)
+        reps = _bootstrap(spec, tf, data, eps_max, loss, u, n_bootstrap, rng, prior)
         stderr = reps.std(axis=0, ddof=1) if len(reps) > 1 else np.full(spec.n_params, math.nan)
-    cov_u = _coords_covariance(spec, tf, data, eps_max, u, data.relative_weights)
+    if prior is None:
+        cov_u = _coords_covariance(spec, tf, data, eps_max, u, data.relative_weights)
+    else:
+        cov_u = _coords_covariance(spec, tf, weighted, eps_max, u, False, prior)
     if not (n_bootstrap > 0 and replicates_possible):
         reps = np.empty((0, spec.n_params))
         stderr = _jacobian_stderr(tf, u, cov_u)
@@ -210,9 +246,11 @@ def fit_parametric(spec: ModelSpec, data: CurveData, *, loss: str = "wls", n_sta
     def predictor(th, n, _spec=spec, _eps_max=eps_max):
         return _spec.predict(th, n, _eps_max)
 
+    extras = {} if prior is None else {"prior": f"learned from {prior.n_curves} curves",
+                                       "prior_penalty": float(np.sum(prior.whiten(u) ** 2))}
     return FitResult(param_names=spec.params, theta=theta, stderr=stderr, replicates=reps,
                      chi2=chi2, n_points=int(data.n.size if nll is not None else data.sizes.size),
                      n_params=spec.n_params, predictor=predictor,
                      density=spec.density(theta, eps_max), neg_log_likelihood=nll,
-                     relative_weights=data.relative_weights,
+                     relative_weights=data.relative_weights, extras=extras,
                      log_sd=_log_sd_function(spec, tf, eps_max, u, cov_u))
