@@ -54,11 +54,34 @@ def _mlp_layers(model: nn.Module) -> list[str] | None:
     return [name for name, m in model.named_children() if isinstance(m, nn.Linear)]
 
 
+class _StackedLinear(torch.autograd.Function):
+    """``b_k + h_k W_k^T`` for every member k (``torch.baddbmm``), with the weight gradient
+    computed in the weight's own layout.
+
+    Autograd's ``bmm`` backward forms the gradient of ``W^T`` (``h^T g``, shape ``(K, d_in, d_out)``)
+    and then copies its transpose into ``W``'s layout: a strided copy of every weight on every
+    step, a quarter of an MNIST-MLP ensemble epoch (torch.profiler, docs/sweeps.md). Here the
+    gradient is ``g^T h`` directly, the same products in the same order (bit-for-bit the same
+    gradients, tests/training/test_ensemble.py), and the input gradient is formed only when needed.
+    """
+
+    @staticmethod
+    def forward(ctx, bias: torch.Tensor, h: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+        ctx.save_for_backward(h, weight)
+        return torch.baddbmm(bias[:, None, :], h, weight.transpose(1, 2))
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor):
+        h, weight = ctx.saved_tensors
+        grad_h = grad.bmm(weight) if ctx.needs_input_grad[1] else None
+        return grad.sum(1), grad_h, grad.transpose(1, 2).bmm(h)
+
+
 class _Stacked:
     """K members as stacked parameters and one batched forward pass.
 
     An MLP (Flatten, then Linear and ReLU layers) runs as batched matrix products
-    (``torch.baddbmm``: ``h_k <- b_k + h_k W_k^T`` for every member k at once), which costs one
+    (:class:`_StackedLinear`: ``h_k <- b_k + h_k W_k^T`` for every member k at once), which costs one
     kernel call per layer whatever K is; any other architecture runs through
     ``vmap(functional_call)``.
     """
@@ -90,7 +113,7 @@ class _Stacked:
             if h.dim() == 2:  # one GEMM against all members' weights: (B, d) @ (d, K * out)
                 h = (h @ weight.flatten(0, 1).T).view(len(h), len(weight), -1).transpose(0, 1) + bias[:, None, :]
             else:
-                h = torch.baddbmm(bias[:, None, :], h, weight.transpose(1, 2))
+                h = _StackedLinear.apply(bias, h, weight)
             if i < len(self.linear) - 1:
                 h = torch.relu(h)
         return h
