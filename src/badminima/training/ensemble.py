@@ -10,7 +10,9 @@ own; Adam and SGD act elementwise on the stacked tensors, so each member keeps i
 optimizer state. A member whose training error reaches zero is taken out of the stack (with
 its optimizer state rows) and its weights kept as they were at that epoch, where its test error
 is measured: its result is that of training it alone, up to floating-point reordering, and the
-remaining members train without computing for the finished ones.
+remaining members train without computing for the finished ones. The zero-error check after
+each epoch is that of :func:`~badminima.training.trainer.train_to_zero` (exact, the points the
+epoch's steps misclassified classified first).
 """
 
 from __future__ import annotations
@@ -168,20 +170,54 @@ def _errors(stacked: _Stacked, x: torch.Tensor, y: torch.Tensor, shared: bool, b
 
 
 def _epoch(stacked: _Stacked, optimizer: torch.optim.Optimizer, loss_fn: nn.Module, x: torch.Tensor,
-           y: torch.Tensor, generators: list[torch.Generator], size: int) -> None:
+           y: torch.Tensor, generators: list[torch.Generator], size: int) -> torch.Tensor:
     """One epoch of every member: member j's minibatches are cut from its own permutation.
 
     The loss is the sum over members of each one's mean loss, so member j's gradient is its own.
+    Returns the ``(K, n)`` mask of the points each member's steps misclassified (before the
+    step that used them).
     """
     k, n = y.shape
     rows = torch.arange(k, device=y.device)[:, None]
     order = torch.stack([torch.randperm(n, generator=g) for g in generators]).to(y.device)
+    seen_wrong = torch.zeros(k, n, dtype=torch.bool, device=y.device)
     for idx in order.split(size, dim=1):
-        logits = stacked.forward(x[rows, idx])
-        losses = loss_fn(logits.flatten(0, 1), y[rows, idx].flatten()).view(k, -1).mean(1)
+        logits, yb = stacked.forward(x[rows, idx]), y[rows, idx]
+        losses = loss_fn(logits.flatten(0, 1), yb.flatten()).view(k, -1).mean(1)
         optimizer.zero_grad(set_to_none=True)
         losses.sum().backward()
         optimizer.step()
+        seen_wrong[rows, idx] = logits.detach().argmax(-1) != yb
+    return seen_wrong
+
+
+@torch.no_grad()
+def _check_epoch(stacked: _Stacked, x: torch.Tensor, y: torch.Tensor, seen_wrong: torch.Tensor,
+                 batch: int, exact: bool) -> torch.Tensor:
+    """Misclassified training points per member after an epoch, ``(K,)``, as in
+    :func:`badminima.training.trainer._check_epoch` (the same numbers as training alone).
+
+    Member k's points that its steps misclassified are classified again first (padded to the
+    largest such set, the padding masked); a member still wrong on some of them records that
+    count (a lower bound). If every member does, the full check is skipped; otherwise the whole
+    sets are classified and the other members record their exact counts.
+    """
+    if not exact:
+        counts = seen_wrong.sum(1)
+        most = int(counts.max())
+        if most:
+            suspects = torch.argsort((~seen_wrong).to(torch.int8), dim=1, stable=True)[:, :most]
+            rows = torch.arange(len(y), device=y.device)[:, None]
+            valid = torch.arange(most, device=y.device)[None, :] < counts[:, None]
+            wrong = torch.zeros(len(y), dtype=torch.long, device=y.device)
+            for s in range(0, most, batch):
+                cut = suspects[:, s:s + batch]
+                logits = stacked.forward(x[rows, cut])
+                wrong += ((logits.argmax(-1) != y[rows, cut]) & valid[:, s:s + batch]).sum(-1)
+            if bool((wrong > 0).all()):
+                return wrong
+            return torch.where(wrong > 0, wrong, _errors(stacked, x, y, shared=False, batch=batch))
+    return _errors(stacked, x, y, shared=False, batch=batch)
 
 
 def train_ensemble_to_zero(models: Sequence[nn.Module], x_train: torch.Tensor, y_train: torch.Tensor,
@@ -231,8 +267,9 @@ def train_ensemble_to_zero(models: Sequence[nn.Module], x_train: torch.Tensor, y
     size = n if settings.batch_size == 0 else min(settings.batch_size, n)
     for epoch in range(settings.max_epochs):
         set_epoch_lr(optimizer, epoch, settings)
-        _epoch(stacked, optimizer, loss_fn, x_act, y_act, [generators[m] for m in members], size)
-        wrong = _errors(stacked, x_act, y_act, shared=False, batch=settings.eval_batch_size).tolist()
+        seen_wrong = _epoch(stacked, optimizer, loss_fn, x_act, y_act, [generators[m] for m in members], size)
+        wrong = _check_epoch(stacked, x_act, y_act, seen_wrong, settings.eval_batch_size,
+                             exact=epoch == settings.max_epochs - 1).tolist()
         now = time.perf_counter() - start
         for j, m in enumerate(members):
             histories[m].append(wrong[j] / n)
