@@ -257,6 +257,7 @@ def compare(ref: str, threads: list[int], cases: list[tuple], repeats: int) -> d
                                "before_epoch_seconds": min(r["epoch_seconds"] for r in runs["before"]),
                                "after_epoch_seconds": min(r["epoch_seconds"] for r in runs["after"])}
                 rows[label]["speedup"] = round(rows[label]["before_epoch_seconds"] / rows[label]["after_epoch_seconds"], 2)
+                print(f"compare threads {t} {label}: {json.dumps(rows[label])}", file=sys.stderr, flush=True)
             out["by_threads"][str(t)] = {"training": rows}
     out["load_after"] = [round(v, 2) for v in os.getloadavg()]
     return out
@@ -272,6 +273,7 @@ def run(threads: list[int], cases: list[tuple], ensemble: bool) -> dict:
             r = time_epoch(name, n, members)
             r["fraction_of_gemm"] = round(r["gflops"] * 1e9 / gemm, 3)
             rows[label] = r
+            print(f"threads {t} {label}: {json.dumps(r)}", file=sys.stderr, flush=True)
         entry = {"gemm_gflops": round(gemm / 1e9, 1), "training": rows}
         if ensemble:
             entry["ensemble"] = ensemble_speedup()
