@@ -256,7 +256,8 @@ def compare(ref: str, threads: list[int], cases: list[tuple], repeats: int) -> d
                 rows[label] = {"before": best["before"]["fraction_of_gemm"], "after": best["after"]["fraction_of_gemm"],
                                "before_epoch_seconds": min(r["epoch_seconds"] for r in runs["before"]),
                                "after_epoch_seconds": min(r["epoch_seconds"] for r in runs["after"])}
-                rows[label]["speedup"] = round(rows[label]["before_epoch_seconds"] / rows[label]["after_epoch_seconds"], 2)
+                row = rows[label]
+                row["speedup"] = round(row["before_epoch_seconds"] / row["after_epoch_seconds"], 2)
                 print(f"compare threads {t} {label}: {json.dumps(rows[label])}", file=sys.stderr, flush=True)
             out["by_threads"][str(t)] = {"training": rows}
     out["load_after"] = [round(v, 2) for v in os.getloadavg()]

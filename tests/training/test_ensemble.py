@@ -95,7 +95,8 @@ def test_stacked_linear_gradients_equal_autograd_bit_for_bit():
     """The weight gradient formed in the weight's layout is autograd's ``baddbmm`` gradient exactly."""
     from badminima.training.ensemble import _StackedLinear
     g = torch.Generator().manual_seed(0)
-    w, b, h = (torch.randn(3, 40, 30, generator=g), torch.randn(3, 40, generator=g), torch.randn(3, 16, 30, generator=g))
+    w, b = torch.randn(3, 40, 30, generator=g), torch.randn(3, 40, generator=g)
+    h = torch.randn(3, 16, 30, generator=g)
     grad = torch.randn(3, 16, 40, generator=g)
     ref = [t.clone().requires_grad_() for t in (b, h, w)]
     torch.baddbmm(ref[0][:, None, :], ref[1], ref[2].transpose(1, 2)).backward(grad)
