@@ -112,7 +112,8 @@ class NetworkSpec:
     widths : tuple of int
         Hidden-layer widths of the MLP.
     channels : tuple of int
-        Channels of the CNN's conv blocks (each conv 3x3 + ReLU + 2x2 max-pool).
+        Channels of the CNN's conv blocks (each conv 3x3 + 2x2 max-pool + ReLU, the same function
+        as ReLU before the pool).
     hidden : int
         Width of the CNN's fully connected layer.
     width_multiplier : float
