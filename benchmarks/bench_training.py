@@ -12,6 +12,8 @@ times one epoch of the code path a sweep runs, on synthetic inputs of the config
 
 An epoch is every minibatch step (forward, backward, optimizer step) plus the eval-mode
 classification of the whole training subset (the zero-error check) and of the test set.
+With this one-epoch budget the check is always the full one (the budget's last epoch is), so
+the saving of the suspects-first check of real runs (docs/sweeps.md) is not in these figures.
 Its FLOPs are counted from the architecture: ``2 * fan_in * fan_out`` per Linear layer and
 ``2 * C_in * C_out * k^2 * H_out * W_out`` per Conv2d layer and example for the forward pass,
 twice that for the backward pass (gradients of weights and inputs; the first layer's input
