@@ -1,7 +1,7 @@
 """Training throughput: achieved FLOP rate of training to zero error as a fraction of the GEMM rate.
 
 Usage: python benchmarks/bench_training.py [--threads 1,2] [--json] [--ensemble] [--epochs-sizes 1000]
-                                           [--data-dir DIR] [--quick]
+                                           [--data-dir DIR] [--quick] [--compare REF [--repeats 3]]
 
 For each packaged config (same model, optimizer and batch size) and each thread count it
 times one epoch of the code path a sweep runs, on synthetic inputs of the config's shape:
@@ -12,6 +12,8 @@ times one epoch of the code path a sweep runs, on synthetic inputs of the config
 
 An epoch is every minibatch step (forward, backward, optimizer step) plus the eval-mode
 classification of the whole training subset (the zero-error check) and of the test set.
+With this one-epoch budget the check is always the full one (the budget's last epoch is), so
+the saving of the suspects-first check of real runs (docs/sweeps.md) is not in these figures.
 Its FLOPs are counted from the architecture: ``2 * fan_in * fan_out`` per Linear layer and
 ``2 * C_in * C_out * k^2 * H_out * W_out`` per Conv2d layer and example for the forward pass,
 twice that for the backward pass (gradients of weights and inputs; the first layer's input
@@ -25,6 +27,17 @@ zero training error: measured on MNIST (``--epochs-sizes``, when the files are p
 read from the recorded sweep (``docs/results-data/mnist-mlp-runs.csv``), with the wall time
 of the n = 60000 sweep size estimated from them and the measured epoch time.
 
+Flat keys ``fraction_of_gemm_<case>`` (``mnist-mlp_n5000``, ``mnist-mlp_n20000``, ``mnist-cnn``,
+``cifar10-cnn``) repeat the nested fractions at the largest thread count measured, and
+``fraction_of_gemm_<case>_t<threads>`` at each.
+
+``--compare REF`` (a git ref of this repository, e.g. ``HEAD~3``) also times every case with the
+package as it was at REF (its ``src/`` extracted to a temporary folder) against the working
+tree, each epoch in a fresh subprocess, the two interleaved ``--repeats`` times, the fastest of
+each kept: on a shared machine only such a comparison within one run says what a change did.
+It is reported under ``compare`` (``before``/``after`` fractions and ``speedup`` per case and
+thread count) and as flat keys ``fraction_of_gemm_<case>_before``.
+
 The machine's load (``os.getloadavg``) is reported: timings with load above the core count
 are not idle figures. Default run: about 2-3 minutes on 2 idle cores.
 """
@@ -36,7 +49,10 @@ import csv
 import dataclasses
 import json
 import os
+import subprocess
 import sys
+import tarfile
+import tempfile
 import time
 from pathlib import Path
 
@@ -179,6 +195,77 @@ def ensemble_speedup() -> dict:
                                     "same_epochs", "max_test_error_difference")}
 
 
+def case_key(label: str) -> str:
+    """``"mnist-mlp n=5000"`` -> ``"mnist-mlp_n5000"``: the ``<case>`` of the flat keys."""
+    return label.replace(" ", "_").replace("=", "")
+
+
+def flat_fractions(result: dict, suffix: str = "") -> dict:
+    """``fraction_of_gemm_<case>[_t<threads>]<suffix>`` from a ``by_threads`` section."""
+    flat, by_threads = {}, result["by_threads"]
+    for t, entry in by_threads.items():
+        for label, r in entry["training"].items():
+            flat[f"fraction_of_gemm_{case_key(label)}_t{t}{suffix}"] = r["fraction_of_gemm"]
+    top = max(by_threads, key=int)
+    for label, r in by_threads[top]["training"].items():
+        flat[f"fraction_of_gemm_{case_key(label)}{suffix}"] = r["fraction_of_gemm"]
+    return flat
+
+
+def _extract_src(ref: str, into: Path) -> Path:
+    """The ``src/`` folder of this repository at git ``ref``, extracted under ``into``."""
+    archive = subprocess.run(["git", "-C", str(REPO), "archive", "--format=tar", ref, "src"],
+                             check=True, capture_output=True).stdout
+    tar_path = into / "src.tar"
+    tar_path.write_bytes(archive)
+    with tarfile.open(tar_path) as tar:
+        tar.extractall(into, filter="data")
+    return into / "src"
+
+
+def _time_in_subprocess(src: Path, label: str, n: int, members: int, config: str, threads: int) -> dict:
+    """:func:`time_epoch` and the GEMM rate in a fresh interpreter importing the package from ``src``."""
+    env = dict(os.environ, PYTHONPATH=str(src))
+    out = subprocess.run([sys.executable, __file__, "--worker", json.dumps([config, n, members, threads])],
+                         env=env, check=True, capture_output=True, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def _worker(spec: str) -> int:
+    config, n, members, threads = json.loads(spec)
+    torch.set_num_threads(threads)
+    gemm = gemm_rate()
+    r = time_epoch(config, n, members)
+    r["fraction_of_gemm"] = round(r["gflops"] * 1e9 / gemm, 3)
+    print(json.dumps(r))
+    return 0
+
+
+def compare(ref: str, threads: list[int], cases: list[tuple], repeats: int) -> dict:
+    """Before (``ref``) and after (working tree) per case and thread count, interleaved."""
+    out: dict = {"ref": ref, "repeats": repeats, "load_before": [round(v, 2) for v in os.getloadavg()],
+                 "by_threads": {}}
+    with tempfile.TemporaryDirectory() as tmp:
+        srcs = {"before": _extract_src(ref, Path(tmp)), "after": REPO / "src"}
+        for t in threads:
+            rows = {}
+            for label, name, n, members in cases:
+                runs: dict[str, list[dict]] = {"before": [], "after": []}
+                for _ in range(repeats):
+                    for which, src in srcs.items():
+                        runs[which].append(_time_in_subprocess(src, label, n, members, name, t))
+                best = {w: max(rs, key=lambda r: r["fraction_of_gemm"]) for w, rs in runs.items()}
+                rows[label] = {"before": best["before"]["fraction_of_gemm"], "after": best["after"]["fraction_of_gemm"],
+                               "before_epoch_seconds": min(r["epoch_seconds"] for r in runs["before"]),
+                               "after_epoch_seconds": min(r["epoch_seconds"] for r in runs["after"])}
+                row = rows[label]
+                row["speedup"] = round(row["before_epoch_seconds"] / row["after_epoch_seconds"], 2)
+                print(f"compare threads {t} {label}: {json.dumps(rows[label])}", file=sys.stderr, flush=True)
+            out["by_threads"][str(t)] = {"training": rows}
+    out["load_after"] = [round(v, 2) for v in os.getloadavg()]
+    return out
+
+
 def run(threads: list[int], cases: list[tuple], ensemble: bool) -> dict:
     out: dict = {"load_before": [round(v, 2) for v in os.getloadavg()], "cores": os.cpu_count(), "by_threads": {}}
     for t in threads:
@@ -189,6 +276,7 @@ def run(threads: list[int], cases: list[tuple], ensemble: bool) -> dict:
             r = time_epoch(name, n, members)
             r["fraction_of_gemm"] = round(r["gflops"] * 1e9 / gemm, 3)
             rows[label] = r
+            print(f"threads {t} {label}: {json.dumps(r)}", file=sys.stderr, flush=True)
         entry = {"gemm_gflops": round(gemm / 1e9, 1), "training": rows}
         if ensemble:
             entry["ensemble"] = ensemble_speedup()
@@ -223,9 +311,23 @@ def main(argv=None) -> int:
     parser.add_argument("--data-dir", type=Path, default=Path(os.environ.get(
         "BADMINIMA_SHARED_DATA", REPO.parent / "shared" / "data")) / "mnist")
     parser.add_argument("--quick", action="store_true", help="small sizes only (a smoke test)")
+    parser.add_argument("--compare", metavar="REF", help="also time the package at git REF, interleaved")
+    parser.add_argument("--repeats", type=int, default=3, help="interleaved repeats of --compare")
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.worker:
+        return _worker(args.worker)
     cases = [(label, name, n // 10 if args.quick else n, m) for label, name, n, m in CASES]
-    result = run([int(t) for t in args.threads.split(",")], cases, not args.no_ensemble)
+    threads = [int(t) for t in args.threads.split(",")]
+    result = run(threads, cases, not args.no_ensemble)
+    result.update(flat_fractions(result))
+    if args.compare:
+        result["compare"] = compare(args.compare, threads, cases, args.repeats)
+        for t, entry in result["compare"]["by_threads"].items():
+            for label, r in entry["training"].items():
+                result[f"fraction_of_gemm_{case_key(label)}_t{t}_before"] = r["before"]
+                if t == max(result["compare"]["by_threads"], key=int):
+                    result[f"fraction_of_gemm_{case_key(label)}_before"] = r["before"]
     sizes = [int(s) for s in args.epochs_sizes.split(",") if s] if not args.quick else []
     result["epochs_to_zero"] = epochs_section(result, sizes, args.data_dir)
     if args.json:
@@ -238,6 +340,11 @@ def main(argv=None) -> int:
                       f"({r['epoch_seconds']} s per epoch)")
             if "ensemble" in entry:
                 print(f"  ensemble speedup_vs_sequential: {entry['ensemble']['speedup_vs_sequential']}")
+        for t, entry in result.get("compare", {}).get("by_threads", {}).items():
+            print(f"threads {t}, before ({result['compare']['ref']}) -> after, fraction of GEMM:")
+            for label, r in entry["training"].items():
+                print(f"  {label:>20}: {r['before']:.0%} -> {r['after']:.0%} "
+                      f"({r['before_epoch_seconds']} -> {r['after_epoch_seconds']} s, {r['speedup']}x)")
         print("epochs to zero:", json.dumps(result["epochs_to_zero"]))
         print("load average before/after:", result["load_before"], result["load_after"])
     return 0

@@ -64,3 +64,16 @@ def test_gpu_check_guess_check_agrees_across_devices_on_cpu(tmp_path):
     assert r["source"].startswith("random inputs") and r["K"] == 200
     assert r["cpu_agreement"]["first_mistake_equal"] == 1.0
     assert np.isfinite(r["K_per_s"])
+
+
+def test_flat_fraction_keys(bench):
+    result = {"by_threads": {"1": {"training": {"mnist-mlp n=5000": {"fraction_of_gemm": 0.3},
+                                                "mnist-cnn": {"fraction_of_gemm": 0.2}}},
+                             "2": {"training": {"mnist-mlp n=5000": {"fraction_of_gemm": 0.5},
+                                                "mnist-cnn": {"fraction_of_gemm": 0.4}}}}}
+    assert bench.flat_fractions(result) == {
+        "fraction_of_gemm_mnist-mlp_n5000_t1": 0.3, "fraction_of_gemm_mnist-cnn_t1": 0.2,
+        "fraction_of_gemm_mnist-mlp_n5000_t2": 0.5, "fraction_of_gemm_mnist-cnn_t2": 0.4,
+        "fraction_of_gemm_mnist-mlp_n5000": 0.5, "fraction_of_gemm_mnist-cnn": 0.4}
+    assert {bench.case_key(label) for label, *_ in bench.CASES} == {
+        "mnist-mlp_n5000", "mnist-mlp_n20000", "mnist-cnn", "cifar10-cnn"}

@@ -89,3 +89,41 @@ def test_cnn_members_match_sequential_training(data):
         alone = train_to_zero(build_model(spec, (1, 8, 8), 10, s), xs[k], ys[k], xt, yt, settings, seed=s)
         assert batched[k].reached_zero and batched[k].epochs == alone.epochs
         assert batched[k].test_error == pytest.approx(alone.test_error, abs=2 / len(yt))
+
+
+def test_stacked_linear_gradients_equal_autograd_bit_for_bit():
+    """The weight gradient formed in the weight's layout is autograd's ``baddbmm`` gradient exactly."""
+    from badminima.training.ensemble import _StackedLinear
+    g = torch.Generator().manual_seed(0)
+    w, b = torch.randn(3, 40, 30, generator=g), torch.randn(3, 40, generator=g)
+    h = torch.randn(3, 16, 30, generator=g)
+    grad = torch.randn(3, 16, 40, generator=g)
+    ref = [t.clone().requires_grad_() for t in (b, h, w)]
+    torch.baddbmm(ref[0][:, None, :], ref[1], ref[2].transpose(1, 2)).backward(grad)
+    ours = [t.clone().requires_grad_() for t in (b, h, w)]
+    out = _StackedLinear.apply(*ours)
+    out.backward(grad)
+    assert torch.equal(out, torch.baddbmm(b[:, None, :], h, w.transpose(1, 2)))
+    for r, o in zip(ref, ours):
+        assert torch.equal(r.grad, o.grad)
+    no_input = [b.clone().requires_grad_(), h, w.clone().requires_grad_()]
+    _StackedLinear.apply(*no_input).backward(grad)
+    assert h.grad is None and torch.equal(no_input[2].grad, ref[2].grad)
+
+
+def test_suspects_first_check_matches_the_full_check(data, monkeypatch):
+    """Members stop at the same epochs with the same weights as with a full check every epoch."""
+    import badminima.training.ensemble as ensemble
+    seeds, xs, ys, xt, yt = data
+    spec, settings = NetworkSpec(widths=(48,)), TrainSettings(batch_size=32)
+    fast = train_ensemble_to_zero([build_model(spec, (1, 8, 8), 10, s) for s in seeds], xs, ys, xt, yt,
+                                  settings, seeds)
+    original = ensemble._check_epoch
+    monkeypatch.setattr(ensemble, "_check_epoch", lambda *a, exact: original(*a, exact=True))
+    full = train_ensemble_to_zero([build_model(spec, (1, 8, 8), 10, s) for s in seeds], xs, ys, xt, yt,
+                                  settings, seeds)
+    for f, e in zip(fast, full):
+        assert f.epochs == e.epochs and f.test_error == e.test_error and f.history[-1] == e.history[-1] == 0.0
+        assert all(0 < a <= b for a, b in zip(f.history[:-1], e.history[:-1]))
+        for p, q in zip(f.model.parameters(), e.model.parameters()):
+            assert torch.equal(p, q)

@@ -61,3 +61,27 @@ def test_bad_spec_is_named(kwargs, match):
 def test_image_architectures_refuse_vectors(arch):
     with pytest.raises(InvalidParameterError, match="image inputs"):
         build_model(NetworkSpec(arch=arch), (20,), 2, seed=0)
+
+
+def test_cnn_pools_before_relu_with_the_same_gradients_bit_for_bit():
+    """Conv, max-pool, ReLU equals conv, ReLU, max-pool exactly, ties of a constant background included."""
+    import copy
+    model = build_model(NetworkSpec(arch="cnn", channels=(4, 8), hidden=16), (1, 28, 28), 10, seed=0)
+    assert [type(m).__name__ for m in model[:3]] == ["Conv2d", "MaxPool2d", "ReLU"]
+    layers = list(copy.deepcopy(model))
+    for i in range(len(layers) - 1):
+        if isinstance(layers[i], torch.nn.MaxPool2d) and isinstance(layers[i + 1], torch.nn.ReLU):
+            layers[i], layers[i + 1] = layers[i + 1], layers[i]
+    relu_first = torch.nn.Sequential(*layers)
+    g = torch.Generator().manual_seed(0)
+    x = torch.full((8, 1, 28, 28), -0.4)  # a constant background: many tied window maxima
+    x[:, :, 8:20, 8:20] = torch.randn(8, 1, 12, 12, generator=g)
+    y = torch.arange(8) % 10
+    outs = []
+    for m in (model, relu_first):
+        out = m(x)
+        torch.nn.functional.cross_entropy(out, y).backward()
+        outs.append((out, [p.grad for p in m.parameters()]))
+    assert torch.equal(outs[0][0], outs[1][0])
+    assert all(torch.equal(a, b) for a, b in zip(outs[0][1], outs[1][1]))
+    assert list(model.state_dict()) == list(relu_first.state_dict())

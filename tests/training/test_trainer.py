@@ -82,3 +82,76 @@ def test_eval_mode_criterion_with_batchnorm():
         wrong = (model(x).argmax(1) != y).float().mean().item()
     assert result.train_error == pytest.approx(wrong)
     assert not model.training
+
+
+def _full_check_every_epoch(monkeypatch, module):
+    """Make ``module._check_epoch`` classify the whole training set after every epoch (the old rule)."""
+    original = module._check_epoch
+
+    def full(*args, **kwargs):
+        kwargs["exact"] = True
+        return original(*args, **kwargs)
+    monkeypatch.setattr(module, "_check_epoch", full)
+
+
+@pytest.mark.parametrize("spec, shape", [(NetworkSpec(widths=(32,)), (1, 8, 8)),
+                                         (NetworkSpec(arch="cnn", channels=(4, 8), hidden=16), (1, 8, 8))])
+def test_suspects_first_check_stops_where_the_full_check_does(digits, monkeypatch, spec, shape):
+    """Classifying the epoch's misclassified points first changes neither the stopping epoch nor
+    the weights; the history is exact where the full check ran and a lower bound elsewhere."""
+    import badminima.training.trainer as trainer
+    x, y, xt, yt, _ = digits
+    settings = TrainSettings(batch_size=32, lr=3e-3)
+    original, exact = trainer._check_epoch, []
+
+    def recorded(*args, **kwargs):
+        out = original(*args, **kwargs)
+        exact.append(out[1])
+        return out
+    monkeypatch.setattr(trainer, "_check_epoch", recorded)
+    fast = train_to_zero(build_model(spec, shape, 10, 5), x, y, xt, yt, settings, seed=5)
+    assert exact[-1] and exact.count(False) > len(exact) // 2, "most checks should have been cut short"
+    monkeypatch.setattr(trainer, "_check_epoch", original)
+    _full_check_every_epoch(monkeypatch, trainer)
+    full = train_to_zero(build_model(spec, shape, 10, 5), x, y, xt, yt, settings, seed=5)
+    assert fast.reached_zero and fast.epochs == full.epochs and fast.test_error == full.test_error
+    for p, q in zip(fast.model.parameters(), full.model.parameters()):
+        assert torch.equal(p, q)
+    assert all(0 < f <= e for f, e in zip(fast.history[:-1], full.history[:-1]))
+    assert fast.history[-1] == full.history[-1] == 0.0
+
+
+def test_check_is_exact_at_the_last_epoch_and_on_early_stopping(digits):
+    from badminima.training.evaluate import count_errors
+    x, y, xt, yt, _ = digits
+    model = build_model(NetworkSpec(widths=(8,)), (1, 8, 8), 10, seed=0)
+    result = train_to_zero(model, x, y, xt, yt, TrainSettings(lr=1e-6, max_epochs=50, early_stopping=2),
+                           seed=0, x_val=xt[:100], y_val=yt[:100])
+    assert result.stopped == "early_stopping"
+    assert result.train_error == count_errors(result.model, x, y) / len(y)
+
+
+def test_check_epoch_falls_back_to_the_whole_set():
+    from badminima.training.trainer import _check_epoch
+    model = torch.nn.Linear(2, 2)
+    with torch.no_grad():
+        model.weight.copy_(torch.eye(2))
+        model.bias.zero_()
+    x = torch.tensor([[1.0, 0.0], [0.0, 1.0], [2.0, 0.0], [0.0, 3.0]])
+    y = torch.tensor([0, 1, 1, 1])  # only point 2 is misclassified
+    none, wrong_seen, right_seen = torch.zeros(4, dtype=torch.bool), torch.tensor([0, 0, 1, 1]).bool(), \
+        torch.tensor([1, 1, 0, 0]).bool()
+    assert _check_epoch(model, x, y, wrong_seen, 2, exact=False) == (1, False)
+    assert _check_epoch(model, x, y, right_seen, 2, exact=False) == (1, True)  # suspects right: full check
+    assert _check_epoch(model, x, y, none, 2, exact=False) == (1, True)
+    assert _check_epoch(model, x, y, wrong_seen, 2, exact=True) == (1, True)
+
+
+def test_cnn_trains_channels_last_and_returns_a_contiguous_model(digits):
+    from badminima.training.trainer import _memory_format
+    x, y, xt, yt, _ = digits
+    cnn = build_model(NetworkSpec(arch="cnn", channels=(4,), hidden=8), (1, 8, 8), 10, 0)
+    mlp = build_model(NetworkSpec(widths=(8,)), (1, 8, 8), 10, 0)
+    assert _memory_format(cnn, x) == torch.channels_last and _memory_format(mlp, x) == torch.contiguous_format
+    result = train_to_zero(cnn, x[:60], y[:60], xt, yt, TrainSettings(max_epochs=2), seed=0)
+    assert all(p.is_contiguous() for p in result.model.parameters())

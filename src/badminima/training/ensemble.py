@@ -10,7 +10,9 @@ own; Adam and SGD act elementwise on the stacked tensors, so each member keeps i
 optimizer state. A member whose training error reaches zero is taken out of the stack (with
 its optimizer state rows) and its weights kept as they were at that epoch, where its test error
 is measured: its result is that of training it alone, up to floating-point reordering, and the
-remaining members train without computing for the finished ones.
+remaining members train without computing for the finished ones. The zero-error check after
+each epoch is that of :func:`~badminima.training.trainer.train_to_zero` (exact, the points the
+epoch's steps misclassified classified first).
 """
 
 from __future__ import annotations
@@ -54,11 +56,34 @@ def _mlp_layers(model: nn.Module) -> list[str] | None:
     return [name for name, m in model.named_children() if isinstance(m, nn.Linear)]
 
 
+class _StackedLinear(torch.autograd.Function):
+    """``b_k + h_k W_k^T`` for every member k (``torch.baddbmm``), with the weight gradient
+    computed in the weight's own layout.
+
+    Autograd's ``bmm`` backward forms the gradient of ``W^T`` (``h^T g``, shape ``(K, d_in, d_out)``)
+    and then copies its transpose into ``W``'s layout: a strided copy of every weight on every
+    step, a quarter of an MNIST-MLP ensemble epoch (torch.profiler, docs/sweeps.md). Here the
+    gradient is ``g^T h`` directly, the same products in the same order (bit-for-bit the same
+    gradients, tests/training/test_ensemble.py), and the input gradient is formed only when needed.
+    """
+
+    @staticmethod
+    def forward(ctx, bias: torch.Tensor, h: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+        ctx.save_for_backward(h, weight)
+        return torch.baddbmm(bias[:, None, :], h, weight.transpose(1, 2))
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor):
+        h, weight = ctx.saved_tensors
+        grad_h = grad.bmm(weight) if ctx.needs_input_grad[1] else None
+        return grad.sum(1), grad_h, grad.transpose(1, 2).bmm(h)
+
+
 class _Stacked:
     """K members as stacked parameters and one batched forward pass.
 
     An MLP (Flatten, then Linear and ReLU layers) runs as batched matrix products
-    (``torch.baddbmm``: ``h_k <- b_k + h_k W_k^T`` for every member k at once), which costs one
+    (:class:`_StackedLinear`: ``h_k <- b_k + h_k W_k^T`` for every member k at once), which costs one
     kernel call per layer whatever K is; any other architecture runs through
     ``vmap(functional_call)``.
     """
@@ -90,7 +115,7 @@ class _Stacked:
             if h.dim() == 2:  # one GEMM against all members' weights: (B, d) @ (d, K * out)
                 h = (h @ weight.flatten(0, 1).T).view(len(h), len(weight), -1).transpose(0, 1) + bias[:, None, :]
             else:
-                h = torch.baddbmm(bias[:, None, :], h, weight.transpose(1, 2))
+                h = _StackedLinear.apply(bias, h, weight)
             if i < len(self.linear) - 1:
                 h = torch.relu(h)
         return h
@@ -145,20 +170,54 @@ def _errors(stacked: _Stacked, x: torch.Tensor, y: torch.Tensor, shared: bool, b
 
 
 def _epoch(stacked: _Stacked, optimizer: torch.optim.Optimizer, loss_fn: nn.Module, x: torch.Tensor,
-           y: torch.Tensor, generators: list[torch.Generator], size: int) -> None:
+           y: torch.Tensor, generators: list[torch.Generator], size: int) -> torch.Tensor:
     """One epoch of every member: member j's minibatches are cut from its own permutation.
 
     The loss is the sum over members of each one's mean loss, so member j's gradient is its own.
+    Returns the ``(K, n)`` mask of the points each member's steps misclassified (before the
+    step that used them).
     """
     k, n = y.shape
     rows = torch.arange(k, device=y.device)[:, None]
     order = torch.stack([torch.randperm(n, generator=g) for g in generators]).to(y.device)
+    seen_wrong = torch.zeros(k, n, dtype=torch.bool, device=y.device)
     for idx in order.split(size, dim=1):
-        logits = stacked.forward(x[rows, idx])
-        losses = loss_fn(logits.flatten(0, 1), y[rows, idx].flatten()).view(k, -1).mean(1)
+        logits, yb = stacked.forward(x[rows, idx]), y[rows, idx]
+        losses = loss_fn(logits.flatten(0, 1), yb.flatten()).view(k, -1).mean(1)
         optimizer.zero_grad(set_to_none=True)
         losses.sum().backward()
         optimizer.step()
+        seen_wrong[rows, idx] = logits.detach().argmax(-1) != yb
+    return seen_wrong
+
+
+@torch.no_grad()
+def _check_epoch(stacked: _Stacked, x: torch.Tensor, y: torch.Tensor, seen_wrong: torch.Tensor,
+                 batch: int, exact: bool) -> torch.Tensor:
+    """Misclassified training points per member after an epoch, ``(K,)``, as in
+    :func:`badminima.training.trainer._check_epoch` (the same numbers as training alone).
+
+    Member k's points that its steps misclassified are classified again first (padded to the
+    largest such set, the padding masked); a member still wrong on some of them records that
+    count (a lower bound). If every member does, the full check is skipped; otherwise the whole
+    sets are classified and the other members record their exact counts.
+    """
+    if not exact:
+        counts = seen_wrong.sum(1)
+        most = int(counts.max())
+        if most:
+            suspects = torch.argsort((~seen_wrong).to(torch.int8), dim=1, stable=True)[:, :most]
+            rows = torch.arange(len(y), device=y.device)[:, None]
+            valid = torch.arange(most, device=y.device)[None, :] < counts[:, None]
+            wrong = torch.zeros(len(y), dtype=torch.long, device=y.device)
+            for s in range(0, most, batch):
+                cut = suspects[:, s:s + batch]
+                logits = stacked.forward(x[rows, cut])
+                wrong += ((logits.argmax(-1) != y[rows, cut]) & valid[:, s:s + batch]).sum(-1)
+            if bool((wrong > 0).all()):
+                return wrong
+            return torch.where(wrong > 0, wrong, _errors(stacked, x, y, shared=False, batch=batch))
+    return _errors(stacked, x, y, shared=False, batch=batch)
 
 
 def train_ensemble_to_zero(models: Sequence[nn.Module], x_train: torch.Tensor, y_train: torch.Tensor,
@@ -208,8 +267,9 @@ def train_ensemble_to_zero(models: Sequence[nn.Module], x_train: torch.Tensor, y
     size = n if settings.batch_size == 0 else min(settings.batch_size, n)
     for epoch in range(settings.max_epochs):
         set_epoch_lr(optimizer, epoch, settings)
-        _epoch(stacked, optimizer, loss_fn, x_act, y_act, [generators[m] for m in members], size)
-        wrong = _errors(stacked, x_act, y_act, shared=False, batch=settings.eval_batch_size).tolist()
+        seen_wrong = _epoch(stacked, optimizer, loss_fn, x_act, y_act, [generators[m] for m in members], size)
+        wrong = _check_epoch(stacked, x_act, y_act, seen_wrong, settings.eval_batch_size,
+                             exact=epoch == settings.max_epochs - 1).tolist()
         now = time.perf_counter() - start
         for j, m in enumerate(members):
             histories[m].append(wrong[j] / n)

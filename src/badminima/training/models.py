@@ -35,10 +35,14 @@ def _cnn(spec: NetworkSpec, input_shape: tuple[int, ...], n_classes: int) -> nn.
     channels, height, width = input_shape
     layers: list[nn.Module] = []
     for c in spec.channels:
-        layers += [nn.Conv2d(channels, c, 3, padding=1), nn.ReLU()]
+        # max-pool before ReLU: the same function and gradients bit for bit (both are monotone
+        # and the pool routes each window's gradient to its first maximum either way), with the
+        # ReLU and its backward on a quarter of the values; parameter names are unchanged
+        layers.append(nn.Conv2d(channels, c, 3, padding=1))
         if min(height, width) >= 2:
             layers.append(nn.MaxPool2d(2))
             height, width = height // 2, width // 2
+        layers.append(nn.ReLU())
         channels = c
     layers += [nn.Flatten(), nn.Linear(channels * height * width, spec.hidden), nn.ReLU(),
                nn.Linear(spec.hidden, n_classes)]
@@ -108,7 +112,8 @@ class NetworkSpec:
     widths : tuple of int
         Hidden-layer widths of the MLP.
     channels : tuple of int
-        Channels of the CNN's conv blocks (each conv 3x3 + ReLU + 2x2 max-pool).
+        Channels of the CNN's conv blocks (each conv 3x3 + 2x2 max-pool + ReLU, the same function
+        as ReLU before the pool).
     hidden : int
         Width of the CNN's fully connected layer.
     width_multiplier : float

@@ -1,9 +1,22 @@
 """Train one network until its training error is exactly zero (docs/science.md section 4, exp. 3).
 
-After every epoch the whole training subset is classified in evaluation mode; training stops
-at the first epoch with zero misclassified examples, and the test error on the full test set
-is recorded at that epoch. A run that exhausts its budget (or is stopped early, when asked)
-is recorded with ``reached_zero=False`` and its final training error.
+After every epoch the training subset is classified in evaluation mode; training stops at the
+first epoch with zero misclassified examples, and the test error on the full test set is
+recorded at that epoch. A run that exhausts its budget (or is stopped early, when asked) is
+recorded with ``reached_zero=False`` and its final training error.
+
+The check is exact but ordered to be cheap (:func:`_check_epoch`): the training steps already
+classify every point once per epoch (before that step's update), and the points they got wrong
+are classified again, with the epoch's final weights; while one of them is still wrong the
+epoch is not a zero-error epoch and the rest of the training set need not be classified. Only
+when all of them are right (and at the last epoch, and when stopping early) is the whole
+training set classified, so training stops at exactly the epoch the full check after every
+epoch would stop at, with the same weights.
+
+Networks with convolutions train in the channels-last memory format (oneDNN's native layout
+on a CPU, also cuDNN's fast one): 1.5-2x faster steps and 2-3x faster evaluations of the CNNs
+here than NCHW, with results equal up to floating-point reordering (not bit-for-bit those of
+NCHW: docs/sweeps.md, "Training throughput").
 """
 
 from __future__ import annotations
@@ -42,7 +55,9 @@ class TrainResult:
     device : str
     stopped : {"zero", "budget", "early_stopping"}
     history : tuple of float
-        Training error after each epoch.
+        Training error after each epoch: exact at the last epoch and wherever the whole training
+        set was classified; a lower bound (the points the epoch's steps misclassified that the
+        final weights still misclassify) where that check sufficed (see the module docstring).
     model : torch.nn.Module
         The trained network (on ``device``, eval mode); not part of equality.
     """
@@ -58,6 +73,30 @@ class TrainResult:
     stopped: str
     history: tuple[float, ...]
     model: nn.Module | None = dataclasses.field(default=None, repr=False, compare=False)
+
+
+def _memory_format(model: nn.Module, x: torch.Tensor) -> torch.memory_format:
+    """Channels-last for image batches ``(N, C, H, W)`` into a network with a 2-d convolution."""
+    if x.dim() == 4 and any(isinstance(m, nn.Conv2d) for m in model.modules()):
+        return torch.channels_last
+    return torch.contiguous_format
+
+
+def _check_epoch(model: nn.Module, x: torch.Tensor, y: torch.Tensor, seen_wrong: torch.Tensor,
+                 batch_size: int, exact: bool) -> tuple[int, bool]:
+    """Misclassified training points after an epoch (eval mode): ``(count, exact)``.
+
+    ``seen_wrong`` marks the points the epoch's training steps misclassified. If the final
+    weights still misclassify one of them, the epoch has a training error and, unless
+    ``exact`` is asked for, ``(number among them still wrong, False)`` is returned: a lower
+    bound, found without classifying the rest. Otherwise the whole set is classified.
+    """
+    if not exact:
+        suspects = seen_wrong.nonzero().squeeze(1)
+        wrong = count_errors(model, x[suspects], y[suspects], batch_size) if len(suspects) else 0
+        if wrong:
+            return wrong, False
+    return count_errors(model, x, y, batch_size), True
 
 
 def _batches(n: int, batch_size: int, generator: torch.Generator, device: torch.device):
@@ -95,6 +134,12 @@ def train_to_zero(model: nn.Module, x_train: torch.Tensor, y_train: torch.Tensor
     if len(y_train) == 0:
         raise InvalidParameterError("The training set of train_to_zero is empty.")
     device = x_train.device
+    layout = _memory_format(model, x_train)
+    model.to(memory_format=layout)
+    x_train, x_test = x_train.contiguous(memory_format=layout), x_test.contiguous(memory_format=layout)
+    if x_val is not None:
+        x_val = x_val.contiguous(memory_format=layout)
+    seen_wrong = torch.zeros(len(y_train), dtype=torch.bool, device=device)
     generator = data_generator(seed)
     optimizer = make_optimizer(model.parameters(), settings)
     loss_fn = nn.CrossEntropyLoss()
@@ -105,13 +150,16 @@ def train_to_zero(model: nn.Module, x_train: torch.Tensor, y_train: torch.Tensor
         set_epoch_lr(optimizer, epoch, settings)
         model.train()
         for idx in _batches(len(y_train), settings.batch_size, generator, device):
-            xb = x_train[idx]
+            xb, yb = x_train[idx], y_train[idx]
             if settings.augment:
-                xb = crop_flip(xb, generator)
+                xb = crop_flip(xb, generator).contiguous(memory_format=layout)
             optimizer.zero_grad(set_to_none=True)
-            loss_fn(model(xb), y_train[idx]).backward()
+            logits = model(xb)
+            loss_fn(logits, yb).backward()
             optimizer.step()
-        wrong = count_errors(model, x_train, y_train, settings.eval_batch_size)
+            seen_wrong[idx] = logits.detach().argmax(dim=1) != yb
+        wrong, _ = _check_epoch(model, x_train, y_train, seen_wrong, settings.eval_batch_size,
+                                exact=epoch == settings.max_epochs - 1)
         history.append(wrong / len(y_train))
         if wrong == 0:
             stopped = "zero"
@@ -121,10 +169,11 @@ def train_to_zero(model: nn.Module, x_train: torch.Tensor, y_train: torch.Tensor
             best_val, since_best = (val, 0) if val < best_val else (best_val, since_best + 1)
             if since_best >= settings.early_stopping:
                 stopped = "early_stopping"
+                history[-1] = count_errors(model, x_train, y_train, settings.eval_batch_size) / len(y_train)
                 break
     test_error = error_rate(model, x_test, y_test, settings.eval_batch_size)
     wall = time.perf_counter() - start
-    model.eval()
+    model.to(memory_format=torch.contiguous_format).eval()
     logger.info("trained n=%d seed=%d: %s after %d epochs, test error %.4f (%.1fs)",
                 len(y_train), seed, stopped, len(history), test_error, wall)
     return TrainResult(epochs=len(history), reached_zero=stopped == "zero", train_error=history[-1],
