@@ -29,7 +29,7 @@ def register(subparsers) -> None:
 
 
 def _run_sweep(args: argparse.Namespace) -> int:
-    from badminima.experiments.store import learning_curve_table
+    from badminima.experiments.tables import learning_curve_table
     from badminima.experiments.sweep import run_sweep
     from badminima.experiments.sweep_config import load_sweep_config
     from badminima.experiments.packaged_configs import resolve_config

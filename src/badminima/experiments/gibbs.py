@@ -27,7 +27,6 @@ from __future__ import annotations
 import dataclasses
 import logging
 import math
-from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
@@ -282,7 +281,7 @@ def gibbs_plan_tasks(plan: GibbsPlan) -> list[GibbsCell | RejectionChunk]:
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
-class GibbsResult(Mapping):
+class GibbsResult(dict):
     """What a Gibbs experiment measured: one row per (N, n) and one entry per cell.
 
     Attributes
@@ -295,9 +294,9 @@ class GibbsResult(Mapping):
 
     Notes
     -----
-    :func:`run_gibbs` returned a dict before; a result still reads like one
-    (``result["columns"]``, ``result["config_hash"]``, ``dict(result)``): its keys are those of
-    :meth:`to_dict`.
+    :func:`run_gibbs` returned a dict before; a result still is one (``result["columns"]``,
+    ``result["config_hash"]``, ``json.dumps(result)``): its items are those of :meth:`to_dict`
+    (there ``config`` is plain data; the attribute ``config`` is the :class:`GibbsConfig`).
     """
 
     config: GibbsConfig
@@ -322,14 +321,8 @@ class GibbsResult(Mapping):
         (:func:`badminima.experiments.outputs.write_gibbs_files`)."""
         return write_gibbs_files(self, out_dir)
 
-    def __getitem__(self, key: str):
-        return self.to_dict()[key]
-
-    def __iter__(self):
-        return iter(("name", "config", "config_hash", "columns", "cells"))
-
-    def __len__(self) -> int:
-        return 5
+    def __post_init__(self) -> None:
+        dict.update(self, self.to_dict())
 
 
 def merge_gibbs(plan: GibbsPlan, results: list[dict], run_info: RunInfo | None = None) -> GibbsResult:

@@ -32,7 +32,7 @@ from badminima.errors import InvalidParameterError
 from badminima.jsonio import to_jsonable
 from badminima.experiments.configfile import config_hash, config_to_dict
 from badminima.experiments.configs import as_config
-from badminima.experiments.datasets import load_normalized_dataset
+from badminima.experiments.datasets import load_data_table
 from badminima.experiments.data_spec import DataSpec
 from badminima.experiments.guess_check_config import GuessCheckConfig
 from badminima.experiments.keys import run_key
@@ -62,8 +62,7 @@ REQUIRED_SERIES = ("acceptance_measured", "acceptance_ci_low", "acceptance_ci_hi
 
 def load_guess_check_dataset(section: DataSpec):
     """The (normalized) dataset of a config, cached per process (workers load it once)."""
-    return load_normalized_dataset(section.dataset, section.data_dir, section.classes, section.seed,
-                                   section.options)
+    return load_data_table(section)
 
 
 @dataclass(frozen=True, eq=False)
