@@ -33,9 +33,9 @@ from typing import Any, ClassVar
 from badminima.classifiers import make_function_set
 from badminima.errors import InvalidParameterError
 from badminima.experiments.data_spec import DataSpec
-from badminima.sampling.guess_check import ERROR_SOURCES, EVALUATE, SAMPLERS
+from badminima.sampling.guess_check_choices import ERRORS, EVALUATE, SAMPLERS
 from badminima.sampling.guess_check_theory import DENSITIES
-from badminima.training.population_sgd import LOSSES
+from badminima.training.population_sgd import SGD_LOSSES
 from badminima.validation import Device, Each, Interval, Options, validate_fields
 
 
@@ -67,7 +67,8 @@ class FunctionSetSpec:
         "options": "write the options' keys directly in [model] (widths = [8], prior = \"he\", ...)"}
 
     def __post_init__(self):
-        self.function_set()  # validates arch and keys
+        # Validates arch and keys by building the function set once; function_set() returns it.
+        object.__setattr__(self, "_built", make_function_set(self.arch, **self.options()))
 
     def options(self) -> dict[str, Any]:
         """The keywords given (not None) for the function set's constructor."""
@@ -78,8 +79,8 @@ class FunctionSetSpec:
         return options
 
     def function_set(self):
-        """The :class:`~badminima.classifiers.FunctionSet` this table describes."""
-        return make_function_set(self.arch, **self.options())
+        """The :class:`~badminima.classifiers.FunctionSet` this table describes (built once, on construction)."""
+        return self._built
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,7 @@ class SamplingSection:
 
     rules: ClassVar[dict] = {
         "K": Interval(int, 1), "chunk_size": Interval(int, 1), "R": Interval(int, 1),
-        "n_max": Interval(int, 1), "seed": Interval(int, 0), "error": Options(ERROR_SOURCES),
+        "n_max": Interval(int, 1), "seed": Interval(int, 0), "error": Options(ERRORS),
         "device": Device(), "max_mbytes": Interval(int, 1),
         "evaluate": Options(("auto", *EVALUATE)), "subsample": Interval(float, 0, 1, "right"),
         "sampler": Options(("auto", *SAMPLERS))}
@@ -163,7 +164,7 @@ class SGDSection:
     rules: ClassVar[dict] = {
         "training_sets": Interval(int, 1), "members": Interval(int, 1),
         "lr": Interval(float, 0, None, "neither"), "max_steps": Interval(int, 1),
-        "loss": Options(LOSSES)}
+        "loss": Options(SGD_LOSSES)}
 
     def __post_init__(self):
         validate_fields(self, "[sgd]")
