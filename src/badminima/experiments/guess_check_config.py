@@ -1,23 +1,30 @@
 """The Guess & Check experiment config: one frozen dataclass per TOML table.
 
-Example (``configs/gc-separable-mlp.toml``)::
+Example (``configs/gc-separable-mlp.toml`` without its comments; a test keeps the two equal)::
 
     name = "gc-separable-mlp"
     [data]
     dataset = "synthetic-mlp"
-    options = { dim = 10, n_train = 2000, n_test = 10000, teacher_hidden = [8] }
+    seed = 0
+    options = { dim = 4, n_classes = 2, n_train = 2000, n_test = 10000, teacher_hidden = [4] }
     [model]
     arch = "mlp"
-    widths = [16]
+    widths = [8]
     activation = "relu"
+    bias = true
     prior = "pytorch"
     [sampling]
     K = 200000
+    chunk_size = 25000
     R = 20
-    n_max = 40
+    n_max = 30
+    seed = 0
+    error = "test"
     [theory]
     density = "empirical"
-    eps0 = 0.1
+    eps0 = 0.3
+    bins = 40
+    hist_n = [0, 5, 10, 20]
 
 Every key is optional except where noted; unknown keys and wrong types are refused with a
 message naming the key (:func:`badminima.experiments.configfile.load_toml_config`), and
