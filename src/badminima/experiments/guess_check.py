@@ -36,7 +36,8 @@ from badminima.experiments.datasets import load_data_table
 from badminima.experiments.data_spec import DataSpec
 from badminima.experiments.guess_check_config import GuessCheckConfig
 from badminima.experiments.keys import run_key
-from badminima.experiments.outputs import GUESS_CHECK_RUN_COLUMNS, describe_values, per_set_runs
+from badminima.experiments.outputs import GUESS_CHECK_RUN_COLUMNS, describe_values
+from badminima.experiments.outputs import per_set_runs  # noqa: F401  (old import path)
 from badminima.experiments.outputs import write_guess_check_outputs  # noqa: F401  (old import path)
 from badminima.experiments.runner import Runner, RunInfo, run
 from badminima.experiments.sgd_comparison import compare_with_sgd

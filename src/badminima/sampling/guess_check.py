@@ -41,7 +41,8 @@ from badminima.classifiers import DEFAULT_MAX_BYTES, FunctionSet, Population
 from badminima.classifiers.draws import ParameterStream, run_in_threads
 from badminima.classifiers.population import labels_from_outputs
 from badminima.errors import InvalidParameterError
-from badminima.sampling.guess_check_choices import ERRORS, EVALUATE, SAMPLERS, ChunkSettings
+from badminima.sampling.guess_check_choices import ERRORS, SAMPLERS, ChunkSettings
+from badminima.sampling.guess_check_choices import EVALUATE  # noqa: F401  (old import path)
 from badminima.validation import check_choice, check_int
 
 
