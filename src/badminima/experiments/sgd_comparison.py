@@ -13,8 +13,7 @@ __all__ = ["compare_with_sgd"]
 
 
 def compare_with_sgd(config, ds, errors: np.ndarray, positions: np.ndarray, device: str,
-                     subsample: np.ndarray | None = None, orderings: np.ndarray | None = None,
-                     function_set=None) -> dict:
+                     subsample: np.ndarray | None, orderings: np.ndarray, function_set) -> dict:
     """Guess & Check survivors vs SGD solutions of the same architecture and prior.
 
     For each size n of ``[sgd] n`` and each of the first ``[sgd] training_sets`` orderings r,
@@ -29,15 +28,11 @@ def compare_with_sgd(config, ds, errors: np.ndarray, positions: np.ndarray, devi
     In a survivors-first run the survivors of ``n`` below ``n_min`` are taken from the uniform
     ``subsample`` only (a uniform sample of them); from ``n_min`` on, all survivors.
     ``orderings`` and ``function_set`` are those of the run's plan
-    (:class:`~badminima.experiments.guess_check.GuessCheckPlan`); computed from the config when omitted.
+    (:class:`~badminima.experiments.guess_check.GuessCheckPlan`).
 
     Returns the comparison of the last size listed, plus ``by_n`` (size -> comparison) when
     ``[sgd] n`` lists several.
     """
-    if orderings is None:
-        from badminima.experiments.guess_check import config_orderings
-        orderings = config_orderings(config, ds)
-    function_set = config.model.function_set() if function_set is None else function_set
     sizes = config.sgd.sizes()
     evaluated = np.isfinite(errors).all() or subsample is None
     n_min = 0 if evaluated else config.sampling.survival_threshold()
