@@ -19,6 +19,7 @@ A runner of the contract of :mod:`badminima.experiments.runner` (:data:`GUESS_CH
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from dataclasses import dataclass, field
@@ -145,8 +146,16 @@ class ChunkTask:
     size: int
 
 
-def chunk_tasks(plan: GuessCheckPlan) -> list[ChunkTask]:
-    """The independent chunks of a run, in merge order (run each with :func:`run_chunk`)."""
+def chunk_tasks(plan: GuessCheckPlan, device: str | None = None) -> list[ChunkTask]:
+    """The independent chunks of a run, in merge order (run each with :func:`run_chunk`).
+
+    ``chunk_tasks(config, device="cpu")`` of earlier releases still works: the config is
+    planned (:func:`plan_guess_check`) with ``[sampling] device`` set to ``device``.
+    """
+    if isinstance(plan, GuessCheckConfig):
+        config = plan
+        plan = plan_guess_check(dataclasses.replace(
+            config, sampling=dataclasses.replace(config.sampling, device=device or "cpu")))
     return [ChunkTask(plan, c, size) for c, size in enumerate(plan.chunk_sizes)]
 
 
