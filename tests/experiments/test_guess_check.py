@@ -155,3 +155,18 @@ def test_shipped_configs_load(name):
     from pathlib import Path
     config = load_guess_check_config(Path(__file__).resolve().parents[2] / "configs" / f"{name}.toml")
     assert config.name == name
+
+
+def test_the_docstring_example_is_the_packaged_config():
+    """guess_check_config's docstring shows configs/gc-separable-mlp.toml: the two give one config."""
+    import textwrap
+    import tomllib
+
+    from badminima.experiments import guess_check_config
+    from badminima.experiments.configfile import config_from_dict
+    from badminima.experiments.configs import load_config
+
+    doc = guess_check_config.__doc__
+    block = doc.split("::\n", 1)[1].split("\n\n", 1)[0]
+    example = config_from_dict(tomllib.loads(textwrap.dedent(block)), GuessCheckConfig, where="docstring")
+    assert example == load_config("gc-separable-mlp")

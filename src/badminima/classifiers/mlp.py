@@ -124,6 +124,18 @@ class MLP(FunctionSet):
             h = torch.bmm(params[f"W{layer}"], h) if b is None else torch.baddbmm(b[:, :, None], params[f"W{layer}"], h)
         return h
 
+    def dense_first_layer(self):
+        return self.prior, self.bias
+
+    def first_layer_units(self, n_outputs):
+        return self.widths[0] if self.widths else n_outputs
+
+    def draw_after_first_layer(self, K, input_shape, n_outputs, generator, device):
+        return self._draw(K, input_shape, n_outputs, generator, device, skip_first=True)
+
+    def forward_from_first_layer(self, params, h):
+        return self.forward_hidden(params, h)
+
     def activation_floats(self, input_shape, n_outputs):
         sizes = self._sizes(input_shape, n_outputs)[1:]
         pairs = [a + b for a, b in zip(sizes[:-1], sizes[1:])] or sizes

@@ -42,7 +42,8 @@ class FunctionSet(ABC):
 
     Subclasses store their hyper-parameters in ``__init__`` (validated in :meth:`sample`)
     and implement :meth:`prepare_inputs`, :meth:`_draw`, :meth:`forward`,
-    :meth:`activation_floats` and :meth:`module`.
+    :meth:`activation_floats` and :meth:`module`; those with a dense first layer also implement
+    the subspace hooks (:meth:`dense_first_layer` and the three after it).
     """
 
     @abstractmethod
@@ -67,6 +68,26 @@ class FunctionSet(ABC):
 
     def validate(self) -> None:
         """Check the stored hyper-parameters (raise InvalidParameterError); :meth:`sample` calls it."""
+
+    # Subspace hooks (exact subspace sampling, :mod:`badminima.sampling.subspace`): a function set
+    # whose first layer is dense declares it with :meth:`dense_first_layer` and implements the
+    # three methods after it; the defaults say "no dense first layer".
+
+    def dense_first_layer(self) -> tuple[str, bool] | None:
+        """``(prior, bias)`` of a dense first layer on the flattened inputs, or None when there is none."""
+        return None
+
+    def first_layer_units(self, n_outputs: int) -> int:
+        """Units of the dense first layer (``n_outputs`` when it is the output layer)."""
+        raise NotImplementedError(f"{type(self).__name__} has no dense first layer")
+
+    def draw_after_first_layer(self, K: int, input_shape: tuple, n_outputs: int, generator, device) -> dict:
+        """The parameters of K members without the first layer's (``W0``, ``b0``), drawn as :meth:`sample` would."""
+        raise NotImplementedError(f"{type(self).__name__} has no dense first layer")
+
+    def forward_from_first_layer(self, params: dict, h: torch.Tensor) -> torch.Tensor:
+        """Outputs ``(K, n_outputs, N)`` from the first layer's pre-activations ``h`` ``(K, units, N)``."""
+        raise NotImplementedError(f"{type(self).__name__} has no dense first layer")
 
     def sample(self, K: int, input_shape, n_classes: int, generator=None,
                device: str | torch.device = "cpu") -> Population:

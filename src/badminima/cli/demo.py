@@ -76,7 +76,7 @@ def _theory_tour(out: Path) -> str:
 
 def _sweep(config, out: Path, args) -> str:
     from badminima.cli.results import format_table
-    from badminima.experiments.store import learning_curve_table
+    from badminima.experiments.tables import learning_curve_table
     from badminima.experiments.sweep import run_sweep
 
     db = out / "results.db"
@@ -93,7 +93,7 @@ def _sweep(config, out: Path, args) -> str:
 
 def _fit(config, out: Path, args) -> str:
     from badminima.cli.fit import format_table
-    from badminima.experiments.store import load_learning_curve
+    from badminima.experiments.tables import load_learning_curve
     from badminima.fitting import compare_models
     from badminima.report.fit_plots import plot_fit_report
 

@@ -81,13 +81,13 @@ def _add_source_options(parser: argparse.ArgumentParser) -> None:
 
 def load_source(path: Path, experiment: str | None = None):
     """Per-run ``(n, test_error)`` from a results database or a CSV file (both read-only)."""
-    from badminima.experiments.store import SQLITE_MAGIC
+    from badminima.experiments.runs_db import SQLITE_MAGIC
 
     check_source_path(path)
     with path.open("rb") as handle:
         is_db = handle.read(len(SQLITE_MAGIC)) == SQLITE_MAGIC
     if is_db:
-        from badminima.experiments.store import load_learning_curve
+        from badminima.experiments.tables import load_learning_curve
         return load_learning_curve(path, experiment)
     if experiment is not None:
         raise InvalidParameterError(f"--experiment applies to a results database; "

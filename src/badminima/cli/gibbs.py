@@ -35,12 +35,11 @@ def register(subparsers) -> None:
 def _run(args: argparse.Namespace) -> int:
     from badminima.experiments.gibbs import run_gibbs
     from badminima.experiments.gibbs_config import load_gibbs_config
-    from badminima.experiments.packaged_configs import resolve_config
     from badminima.experiments.output_dir import check_output_dir, write_or_fall_back
     from badminima.experiments.task_store import STORE_NAME
 
     options = {**executor_kwargs(args), "progress": not args.no_progress}
-    config = load_gibbs_config(resolve_config(args.config))
+    config = load_gibbs_config(args.config)
     out = check_output_dir(args.out)
     store = out / STORE_NAME
     began = time.perf_counter()
@@ -49,21 +48,20 @@ def _run(args: argparse.Namespace) -> int:
     if stop.code:
         return stop.code
     written = write_or_fall_back(lambda folder: _write(result, folder), out, "gibbs", store)
-    print(_format_table(result["columns"]))
-    print(f"{config.name}: {len(result['cells'])} cells in {time.perf_counter() - began:.1f} s; wrote "
+    print(_format_table(result.columns))
+    print(f"{config.name}: {len(result.cells)} cells in {time.perf_counter() - began:.1f} s; wrote "
           + ", ".join(str(p) for p in written))
     return 0
 
 
 def _write(result, out: Path) -> list[Path]:
     """results.json, results.csv and the two figures, in ``out``."""
-    from badminima.experiments.gibbs import write_gibbs_results
     from badminima.report.gibbs_plots import plot_gibbs_bad_fraction, plot_gibbs_learning_curves
 
-    written = write_gibbs_results(result, out)
+    written = list(result.write(out).values())
     for name, plot in (("learning_curve.png", plot_gibbs_learning_curves),
                        ("bad_fraction.png", plot_gibbs_bad_fraction)):
-        written.append(save_figure(plot(result["columns"]), out / name))
+        written.append(save_figure(plot(result), out / name))
     return written
 
 

@@ -40,12 +40,11 @@ def register(subparsers) -> None:
 def _run(args: argparse.Namespace) -> int:
     from badminima.experiments.guess_check import run_guess_check
     from badminima.experiments.guess_check_config import load_guess_check_config
-    from badminima.experiments.packaged_configs import resolve_config
     from badminima.experiments.output_dir import check_output_dir, write_or_fall_back
     from badminima.experiments.task_store import STORE_NAME
 
     options = {**executor_kwargs(args), "progress": not args.no_progress}
-    config = load_guess_check_config(resolve_config(args.config))
+    config = load_guess_check_config(args.config)
     if args.data_dir is not None:
         config = dataclasses.replace(config, data=dataclasses.replace(config.data, data_dir=args.data_dir))
     out = check_output_dir(args.out)
@@ -64,11 +63,10 @@ def _run(args: argparse.Namespace) -> int:
 
 def _write(result, out: Path) -> list[Path]:
     """results.json, results.csv, summaries.npz and the figures, in ``out``."""
-    from badminima.experiments.guess_check import write_guess_check_outputs
     from badminima.report.guess_check_plots import guess_check_figures
 
-    paths = list(write_guess_check_outputs(result, out).values())
-    for name, fig in guess_check_figures(result.to_dict()).items():
+    paths = list(result.write(out).values())
+    for name, fig in guess_check_figures(result).items():
         paths.append(save_figure(fig, out / f"{name}.png"))
     return paths
 

@@ -34,7 +34,7 @@ def register(subparsers) -> None:
 
 
 def _run_results(args: argparse.Namespace) -> int:
-    from badminima.experiments.store import learning_curve_table, write_runs_csv
+    from badminima.experiments.tables import learning_curve_table, write_runs_csv
 
     csv_path = check_output_file(args.csv, "--csv") if args.csv else None
     plot_path = check_figure_path(args.plot) if args.plot else None
@@ -64,7 +64,7 @@ def _write(write, path):
 
 
 def _save_plot(table, path, args: argparse.Namespace):
-    from badminima.experiments.store import load_learning_curve
+    from badminima.experiments.tables import load_learning_curve
     from badminima.report.learning_curve_plots import plot_measured_learning_curve
 
     runs = load_learning_curve(args.db, experiment=args.experiment) if table.count.sum() else None

@@ -29,12 +29,11 @@ def register(subparsers) -> None:
 
 
 def _run_sweep(args: argparse.Namespace) -> int:
-    from badminima.experiments.store import learning_curve_table
+    from badminima.experiments.tables import learning_curve_table
     from badminima.experiments.sweep import run_sweep
     from badminima.experiments.sweep_config import load_sweep_config
-    from badminima.experiments.packaged_configs import resolve_config
 
-    config = load_sweep_config(resolve_config(args.config))
+    config = load_sweep_config(args.config)
     if args.data_dir:
         config = dataclasses.replace(config, data=dataclasses.replace(config.data, data_dir=args.data_dir))
     with StopCleanly(args.command, f"every finished run is kept in {args.db}") as stop:

@@ -6,6 +6,9 @@
   (exact version-space sampling of perceptrons).
 - :func:`learning_curve_table`, :func:`load_learning_curve`: a sweep's results.
 - :func:`get_executor`: serial, local process pool or Ray.
+- :class:`Runner`, :func:`run`: the one runner contract (plan, tasks, worker, merge;
+  :mod:`badminima.experiments.runner`), with :data:`SWEEP`, :data:`GUESS_CHECK`, :data:`GIBBS`;
+  :func:`run_key`, the one run-key function.
 
 Names are imported on first use (the runners import torch).
 """
@@ -31,13 +34,26 @@ _EXPORTS = {
     "SweepSummary": "badminima.experiments.sweep",
     "run_guess_check": "badminima.experiments.guess_check",
     "GuessCheckResult": "badminima.experiments.guess_check",
-    "write_guess_check_outputs": "badminima.experiments.guess_check",
+    "write_guess_check_outputs": "badminima.experiments.outputs",
     "run_gibbs": "badminima.experiments.gibbs",
     "write_gibbs_results": "badminima.experiments.gibbs",
-    "learning_curve_table": "badminima.experiments.store",
-    "load_learning_curve": "badminima.experiments.store",
-    "read_runs": "badminima.experiments.store",
-    "LearningCurveTable": "badminima.experiments.store",
+    "compare_with_sgd": "badminima.experiments.sgd_comparison",
+    "learning_curve_table": "badminima.experiments.tables",
+    "load_learning_curve": "badminima.experiments.tables",
+    "read_runs": "badminima.experiments.runs_db",
+    "LearningCurveTable": "badminima.experiments.tables",
+    "Runner": "badminima.experiments.runner",
+    "RunInfo": "badminima.experiments.runner",
+    "run": "badminima.experiments.runner",
+    "run_plan": "badminima.experiments.runner",
+    "run_key": "badminima.experiments.keys",
+    "SWEEP": "badminima.experiments.sweep",
+    "SweepPlan": "badminima.experiments.sweep",
+    "GUESS_CHECK": "badminima.experiments.guess_check",
+    "GuessCheckPlan": "badminima.experiments.guess_check",
+    "GIBBS": "badminima.experiments.gibbs",
+    "GibbsPlan": "badminima.experiments.gibbs",
+    "GibbsResult": "badminima.experiments.gibbs",
     "get_executor": "badminima.experiments.executors",
     "EXECUTORS": "badminima.experiments.executors",
 }

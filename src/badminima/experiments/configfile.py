@@ -18,7 +18,6 @@ schema into an error that says what to write instead.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import tomllib
 import types
@@ -27,6 +26,7 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar, Union
 
 from badminima.errors import BadminimaError, ConfigError
+from badminima.experiments.keys import run_key
 from badminima.experiments.packaged_configs import resolve_config
 
 T = TypeVar("T")
@@ -169,5 +169,4 @@ def config_to_dict(config) -> dict[str, Any]:
 
 def config_hash(config) -> str:
     """A short, stable SHA-256 of the config's content (key order does not matter)."""
-    canonical = json.dumps(config_to_dict(config), sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+    return run_key(config_to_dict(config), versions=False)

@@ -19,29 +19,56 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import importlib
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
 from badminima.errors import ConfigError, InvalidParameterError
 from badminima.experiments.configfile import config_from_dict, read_toml
-from badminima.experiments.gibbs_config import GibbsConfig
-from badminima.experiments.guess_check_config import GuessCheckConfig
-from badminima.experiments.sweep_config import SweepConfig
 from badminima.validation import check_choice
 
-#: Config kind -> (config class, tables that only this kind has).
-CONFIG_KINDS: dict[str, tuple[type, tuple[str, ...]]] = {
-    "sweep": (SweepConfig, ("sweep", "train")),
-    "guess-check": (GuessCheckConfig, ("sampling", "theory", "sgd")),
-    "gibbs": (GibbsConfig, ("grid", "sampler", "rejection")),
+if TYPE_CHECKING:
+    from badminima.experiments.gibbs_config import GibbsConfig
+    from badminima.experiments.guess_check_config import GuessCheckConfig
+    from badminima.experiments.sweep_config import SweepConfig
+
+    ExperimentConfig = SweepConfig | GuessCheckConfig | GibbsConfig
+
+#: Config kind -> (module:class of its config, tables that only this kind has).
+_KINDS = {
+    "sweep": ("badminima.experiments.sweep_config:SweepConfig", ("sweep", "train")),
+    "guess-check": ("badminima.experiments.guess_check_config:GuessCheckConfig", ("sampling", "theory", "sgd")),
+    "gibbs": ("badminima.experiments.gibbs_config:GibbsConfig", ("grid", "sampler", "rejection")),
 }
 
-ExperimentConfig = SweepConfig | GuessCheckConfig | GibbsConfig
+
+class _ConfigKinds(Mapping):
+    """Kind -> (config class, tables); a class is imported when its kind is looked up, so reading a
+    Gibbs config does not import the modules (and torch) of the other kinds."""
+
+    def __getitem__(self, kind: str) -> tuple[type, tuple[str, ...]]:
+        where, tables = _KINDS[kind]
+        module, name = where.split(":")
+        return getattr(importlib.import_module(module), name), tables
+
+    def __iter__(self):
+        return iter(_KINDS)
+
+    def __len__(self) -> int:
+        return len(_KINDS)
+
+
+#: Config kind -> (config class, tables that only this kind has).
+CONFIG_KINDS: Mapping[str, tuple[type, tuple[str, ...]]] = _ConfigKinds()
+
 
 
 def config_kind(data: dict, where: str = "config") -> str:
     """The kind of a parsed config, from the tables it has (see the module docstring)."""
-    kinds = [kind for kind, (_, tables) in CONFIG_KINDS.items() if set(tables) & set(data)]
+    kinds = [kind for kind, (_, tables) in _KINDS.items() if set(tables) & set(data)]
     if len(kinds) != 1:
         found = "tables of several kinds" if kinds else "none of their tables"
-        marks = "; ".join(f"{kind}: [{'], ['.join(tables)}]" for kind, (_, tables) in CONFIG_KINDS.items())
+        marks = "; ".join(f"{kind}: [{'], ['.join(tables)}]" for kind, (_, tables) in _KINDS.items())
         raise ConfigError(f"{where}: cannot tell the experiment kind: it has {found} ({marks}); "
                           f"pass kind= to load_config")
     return kinds[0]
@@ -83,7 +110,7 @@ def as_config(config, cls: type, owner: str):
     if isinstance(config, cls):
         return config
     if isinstance(config, (str, Path)):
-        kind = next(k for k, (c, _) in CONFIG_KINDS.items() if c is cls)
+        kind = next(k for k, (where, _) in _KINDS.items() if where.endswith(f":{cls.__name__}"))
         return load_config(config, kind)
     raise InvalidParameterError(f"The 'config' parameter of {owner} must be a {cls.__name__}, a TOML path or a "
                       f"packaged config name. Got {type(config).__name__} instead.")

@@ -28,3 +28,9 @@ def _load(key: str) -> Dataset:
     spec = json.loads(key)
     return load_dataset(spec["name"], data_dir=spec["data_dir"], classes=spec["classes"],
                         seed=spec["seed"], **spec["options"]).normalized()
+
+
+def load_data_table(section) -> Dataset:
+    """The normalized dataset of a config's ``[data]`` table (a :class:`~badminima.experiments.data_spec.DataSpec`)."""
+    return load_normalized_dataset(section.dataset, section.data_dir, section.classes, section.seed,
+                                   section.options)

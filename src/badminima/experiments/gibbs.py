@@ -17,12 +17,13 @@ errors are exact, ``eps = angle(w, w*) / pi``. Per ``(N, n)``:
 Every cell and every rejection chunk is an independent task with its own seed
 (``SeedSequence([seed, N, r, n or chunk, kind])``), run by an executor
 (:mod:`badminima.experiments.executors`) and merged by index, so the result does not depend on
-the number of workers.
+the number of workers. The runner contract of :mod:`badminima.experiments.runner`
+(:data:`GIBBS`): :func:`plan_gibbs` -> :class:`GibbsPlan`, :func:`gibbs_plan_tasks`,
+:func:`run_gibbs_task` (the worker), :func:`merge_gibbs` -> :class:`GibbsResult`.
 """
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import logging
 import math
@@ -31,17 +32,17 @@ from pathlib import Path
 import numpy as np
 
 from badminima.experiments.configfile import config_hash, config_to_dict
-from badminima.jsonio import dumps
 from badminima.experiments.configs import as_config
 from badminima.experiments.gibbs_config import GibbsConfig
-from badminima.experiments.store import write_dict_rows
-from badminima.experiments.task_store import open_task_store, run_key, run_tasks
+from badminima.experiments.keys import run_key
+from badminima.experiments.outputs import GIBBS_RUN_COLUMNS, write_gibbs_files
+from badminima.experiments.runner import Runner, RunInfo, run
 from badminima.sampling.version_space import angle_error, sample_version_space
 from badminima.sampling.version_space_diagnostics import effective_sample_size, split_rhat
 
-__all__ = ["GibbsCell", "RejectionChunk", "teacher_training_set", "run_gibbs_cell",
-           "run_rejection_chunk", "run_gibbs_task", "gibbs_tasks", "resume_key", "run_gibbs",
-           "write_gibbs_results", "COLUMNS"]
+__all__ = ["GibbsCell", "RejectionChunk", "GibbsPlan", "GibbsResult", "GIBBS", "teacher_training_set",
+           "run_gibbs_cell", "run_rejection_chunk", "run_gibbs_task", "gibbs_tasks", "plan_gibbs",
+           "gibbs_plan_tasks", "merge_gibbs", "resume_key", "run_gibbs", "write_gibbs_results", "COLUMNS"]
 
 logger = logging.getLogger(__name__)
 
@@ -250,27 +251,84 @@ def resume_key(config: GibbsConfig) -> str:
     return run_key({k: v for k, v in config_to_dict(config).items() if k != "executor"})
 
 
-def run_gibbs(config: GibbsConfig | str | Path, executor: str | None = None, workers: int | None = None,
-              progress: bool = True, store: str | Path | None = None, **executor_options) -> dict:
-    """Run a Gibbs experiment; return ``{"columns": {name: list}, "cells": [...], ...}``.
+@dataclasses.dataclass(frozen=True)
+class GibbsPlan:
+    """A Gibbs config with its tasks laid out once (:func:`plan_gibbs`).
 
-    ``executor`` and ``workers`` override ``config.executor`` (``workers=0``: all cores).
-    The result does not depend on the executor or the number of workers. ``progress`` shows
-    the tasks done on stderr. With ``store`` (a task store file,
-    :class:`~badminima.experiments.task_store.TaskStore`) every finished cell and rejection
-    chunk is kept at once and those already there are not run again: an interrupted run
-    resumes and gives the same result as an uninterrupted one. ``config`` may also be a TOML
-    path or a packaged config name (:func:`~badminima.experiments.configs.load_config`).
+    Attributes
+    ----------
+    config : GibbsConfig
+    cells : tuple of GibbsCell
+        Sampler tasks, in merge order.
+    chunks : tuple of RejectionChunk
+        Rejection tasks, in merge order (after the cells).
     """
-    config = as_config(config, GibbsConfig, "run_gibbs")
+
+    config: GibbsConfig
+    cells: tuple[GibbsCell, ...]
+    chunks: tuple[RejectionChunk, ...]
+
+
+def plan_gibbs(config: GibbsConfig) -> GibbsPlan:
+    """The :class:`GibbsPlan` of ``config``: every cell and rejection chunk with its seed."""
     cells, chunks = gibbs_tasks(config)
-    tasks = [*cells, *chunks]
-    name = executor or config.executor.name
-    workers = config.executor.workers if workers is None else workers
-    with open_task_store(store, resume_key(config), "gibbs", config_to_dict(config)) as kept:
-        results, _ = run_tasks(run_gibbs_task, tasks, kept, dict, name, workers or None, progress,
-                               f"{config.name}: gibbs", "tasks", **executor_options)
-    cell_results, rejection = results[:len(cells)], _merge_rejection(chunks, results[len(cells):])
+    return GibbsPlan(config, tuple(cells), tuple(chunks))
+
+
+def gibbs_plan_tasks(plan: GibbsPlan) -> list[GibbsCell | RejectionChunk]:
+    """The plan's tasks: the cells, then the rejection chunks."""
+    return [*plan.cells, *plan.chunks]
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class GibbsResult(dict):
+    """What a Gibbs experiment measured: one row per (N, n) and one entry per cell.
+
+    Attributes
+    ----------
+    config : GibbsConfig
+    columns : dict of list
+        :data:`COLUMNS` -> one value per (N, n), in grid order.
+    cells : list of dict
+        Per cell: ``N``, ``training_set``, ``n``, ``mean``, ``mc_stderr``, ``ess``, ``rhat``.
+
+    Notes
+    -----
+    :func:`run_gibbs` returned a dict before; a result still is one (``result["columns"]``,
+    ``result["config_hash"]``, ``json.dumps(result)``): its items are those of :meth:`to_dict`
+    (there ``config`` is plain data; the attribute ``config`` is the :class:`GibbsConfig`).
+    """
+
+    config: GibbsConfig
+    columns: dict
+    cells: list
+
+    @property
+    def name(self) -> str:
+        return self.config.name
+
+    @property
+    def config_hash(self) -> str:
+        return config_hash(self.config)
+
+    def to_dict(self) -> dict:
+        """``name``, ``config`` (plain data), ``config_hash``, ``columns`` and ``cells``."""
+        return {"name": self.name, "config": config_to_dict(self.config), "config_hash": self.config_hash,
+                "columns": self.columns, "cells": self.cells}
+
+    def write(self, out_dir: str | Path) -> dict[str, Path]:
+        """``results.json``, ``results.csv`` and ``runs.csv`` (or ``runs-N<N>.csv``); the paths by name
+        (:func:`badminima.experiments.outputs.write_gibbs_files`)."""
+        return write_gibbs_files(self, out_dir)
+
+    def __post_init__(self) -> None:
+        dict.update(self, self.to_dict())
+
+
+def merge_gibbs(plan: GibbsPlan, results: list[dict], run_info: RunInfo | None = None) -> GibbsResult:
+    """Rows per (N, n) from the cells' samples, the annealed theory and the merged rejection chunks."""
+    config, cells = plan.config, plan.cells
+    cell_results, rejection = results[:len(cells)], _merge_rejection(list(plan.chunks), results[len(cells):])
     rows = []
     for dim in config.grid.dims:
         sizes = np.array(config.grid.sizes(dim))
@@ -282,38 +340,46 @@ def run_gibbs(config: GibbsConfig | str | Path, executor: str | None = None, wor
                          **_quenched(of_cell, config.eps0),
                          **{k: float(v[position]) for k, v in annealed.items()},
                          **_rejection(per_set, position, config)})
-    return {"name": config.name, "config": config_to_dict(config), "config_hash": config_hash(config),
-            "columns": {key: [row[key] for row in rows] for key in COLUMNS},
-            "cells": [{"N": c.dim, "training_set": c.index, "n": c.n, "mean": r["mean"],
-                       "mc_stderr": r["mc_stderr"], "ess": r["ess"], "rhat": r["rhat"]}
-                      for c, r in zip(cells, cell_results)]}
+    return GibbsResult(config, {key: [row[key] for row in rows] for key in COLUMNS},
+                       [{"N": c.dim, "training_set": c.index, "n": c.n, "mean": r["mean"],
+                         "mc_stderr": r["mc_stderr"], "ess": r["ess"], "rhat": r["rhat"]}
+                        for c, r in zip(cells, cell_results)])
 
 
-#: Columns of the per-cell ``runs*.csv`` files; ``n`` and ``test_error`` as ``badminima fit`` reads them.
-RUN_COLUMNS = ("n", "test_error", "training_set", "N", "mc_stderr")
+#: Gibbs in the runner contract (:mod:`badminima.experiments.runner`).
+GIBBS = Runner(kind="gibbs", plan=plan_gibbs, tasks=gibbs_plan_tasks, worker=run_gibbs_task, merge=merge_gibbs,
+               key=lambda plan: resume_key(plan.config), label="{name}: gibbs", unit="tasks")
 
 
-def write_gibbs_results(result: dict, out_dir: str | Path) -> list[Path]:
-    """Write ``results.json`` (config, columns, per-cell diagnostics), ``results.csv`` and the
-    cells as runs: ``runs.csv`` (one input dimension N) or ``runs-N<N>.csv`` (one per N),
-    one row per (training set, n) with the quenched mean error of its version space, a
-    ``badminima fit`` input (docs/science.md §4.2).
+def run_gibbs(config: GibbsConfig | str | Path, executor: str | None = None, workers: int | None = None,
+              progress: bool = True, store: str | Path | None = None, **executor_options) -> GibbsResult:
+    """Run a Gibbs experiment; return a :class:`GibbsResult` (``result.columns``: one list per column).
+
+    ``executor`` and ``workers`` override ``config.executor`` (``workers=0``: all cores).
+    The result does not depend on the executor or the number of workers. ``progress`` shows
+    the tasks done on stderr. With ``store`` (a task store file,
+    :class:`~badminima.experiments.task_store.TaskStore`) every finished cell and rejection
+    chunk is kept at once and those already there are not run again: an interrupted run
+    resumes and gives the same result as an uninterrupted one. ``config`` may also be a TOML
+    path or a packaged config name (:func:`~badminima.experiments.configs.load_config`).
+
+    The result also reads as the dict of earlier releases (``result["columns"]``).
     """
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    columns = result["columns"]
-    document = {"name": result["name"], "config": result["config"], "config_hash": result["config_hash"],
-                **columns, "cells": result["cells"]}
-    json_path, csv_path = out / "results.json", out / "results.csv"
-    json_path.write_text(dumps(document) + "\n", encoding="utf-8")
-    with csv_path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(COLUMNS)
-        for row in zip(*(columns[key] for key in COLUMNS)):
-            writer.writerow(["" if isinstance(v, float) and not math.isfinite(v) else v for v in row])
-    dims = sorted({cell["N"] for cell in result["cells"]})
-    run_paths = [write_dict_rows(
-        [{"n": c["n"], "test_error": c["mean"], "training_set": c["training_set"], "N": c["N"],
-          "mc_stderr": c["mc_stderr"]} for c in result["cells"] if c["N"] == dim],
-        list(RUN_COLUMNS), out / ("runs.csv" if len(dims) == 1 else f"runs-N{dim}.csv")) for dim in dims]
-    return [json_path, csv_path, *run_paths]
+    config = as_config(config, GibbsConfig, "run_gibbs")
+    name = executor or config.executor.name
+    workers = config.executor.workers if workers is None else workers
+    return run(GIBBS, config, store, name, workers or None, progress, **executor_options)
+
+
+#: Columns of the per-cell ``runs*.csv`` files (old name of
+#: :data:`badminima.experiments.outputs.GIBBS_RUN_COLUMNS`).
+RUN_COLUMNS = GIBBS_RUN_COLUMNS
+
+
+def write_gibbs_results(result, out_dir: str | Path) -> list[Path]:
+    """Write ``results.json``, ``results.csv`` and ``runs.csv`` (or ``runs-N<N>.csv``); the paths as a list.
+
+    ``result`` is a :class:`GibbsResult` (or the dict of earlier releases); :meth:`GibbsResult.write`
+    returns the same paths by name.
+    """
+    return list(write_gibbs_files(result, out_dir).values())

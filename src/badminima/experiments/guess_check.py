@@ -1,18 +1,25 @@
 """The Guess & Check experiment: sample, measure, predict, compare (docs/science.md section 4).
 
-:func:`run_guess_check` splits the K classifiers into chunks, runs them on an executor
-(``serial``, ``local`` process pool or ``ray``), merges the chunks' compact summaries by
-chunk index (so the result does not depend on the number of workers), computes every
-measured series (:mod:`badminima.sampling.guess_check_stats`) and its theory prediction
-(:mod:`badminima.sampling.guess_check_theory`), and optionally trains the same
-architecture with SGD for the Guess & Check vs SGD comparison.
-:func:`write_guess_check_outputs` writes ``results.json``, ``results.csv`` and
-``summaries.npz``.
+A runner of the contract of :mod:`badminima.experiments.runner` (:data:`GUESS_CHECK`):
+
+- :func:`plan_guess_check` resolves a config once into a :class:`GuessCheckPlan`: the device,
+  the function set, the training orderings, the sampler (``auto`` decided here), the
+  evaluation options (survivors-first decided here) and the chunk sizes;
+- :func:`chunk_tasks` splits the K classifiers into chunks; :func:`run_chunk` (the worker)
+  draws one chunk with the plan (:func:`badminima.sampling.guess_check.draw_chunk`);
+- :func:`merge_guess_check` merges the chunks' compact summaries by chunk index (so the result
+  does not depend on the number of workers), computes every measured series
+  (:mod:`badminima.sampling.guess_check_stats`) and its theory prediction
+  (:mod:`badminima.sampling.guess_check_theory`), and optionally compares with SGD
+  (:mod:`badminima.experiments.sgd_comparison`).
+
+:meth:`GuessCheckResult.write` writes ``results.json``, ``results.csv``, ``runs.csv`` and
+``summaries.npz`` (:mod:`badminima.experiments.outputs`).
 """
 
 from __future__ import annotations
 
-import csv
+import dataclasses
 import logging
 import time
 from dataclasses import dataclass, field
@@ -23,23 +30,28 @@ import numpy as np
 from badminima import __version__
 from badminima.classifiers.devices import resolve_device
 from badminima.errors import InvalidParameterError
-from badminima.jsonio import dumps, to_jsonable
+from badminima.jsonio import to_jsonable
 from badminima.experiments.configfile import config_hash, config_to_dict
 from badminima.experiments.configs import as_config
-from badminima.experiments.datasets import load_normalized_dataset
+from badminima.experiments.datasets import load_data_table
 from badminima.experiments.data_spec import DataSpec
 from badminima.experiments.guess_check_config import GuessCheckConfig
-from badminima.experiments.store import write_dict_rows
-from badminima.experiments.task_store import open_task_store, run_key, run_tasks
+from badminima.experiments.keys import run_key
+from badminima.experiments.outputs import GUESS_CHECK_RUN_COLUMNS, describe_values
+from badminima.experiments.outputs import per_set_runs  # noqa: F401  (old import path)
+from badminima.experiments.outputs import write_guess_check_outputs  # noqa: F401  (old import path)
+from badminima.experiments.runner import Runner, RunInfo, run
+from badminima.experiments.sgd_comparison import compare_with_sgd
 from badminima.sampling.guess_check import (
     ChunkSummary,
     GuessCheckData,
     chunk_sizes,
-    guess_check_chunk,
+    draw_chunk,
     merge_chunks,
     merge_subsample,
     training_orderings,
 )
+from badminima.sampling.guess_check_choices import ChunkSettings
 from badminima.sampling.guess_check_stats import measure_guess_check
 from badminima.sampling.guess_check_theory import make_density, predict_guess_check
 
@@ -52,37 +64,107 @@ REQUIRED_SERIES = ("acceptance_measured", "acceptance_ci_low", "acceptance_ci_hi
 
 def load_guess_check_dataset(section: DataSpec):
     """The (normalized) dataset of a config, cached per process (workers load it once)."""
-    return load_normalized_dataset(section.dataset, section.data_dir, section.classes, section.seed,
-                                   section.options)
+    return load_data_table(section)
 
 
-@dataclass
-class ChunkTask:
-    """One executor task: chunk ``chunk`` (``size`` classifiers) of a Guess & Check run."""
+@dataclass(frozen=True, eq=False)
+class GuessCheckPlan:
+    """A Guess & Check config with every choice resolved, once per run (:func:`plan_guess_check`).
+
+    Attributes
+    ----------
+    config : GuessCheckConfig
+    device : str
+        Where every chunk computes (``"auto"`` resolved).
+    function_set : FunctionSet
+        Built once from ``[model]``.
+    orderings : numpy.ndarray of int64 ``(R, n_max)``
+        The training orderings (balanced by class when ``[sampling] balanced``).
+    settings : ChunkSettings
+        Seed, classes, error source, memory bound, evaluation (survivors-first decided) and the
+        sampler (``auto`` decided), validated once.
+    chunk_sizes : tuple of int
+        Classifiers per chunk, in merge order.
+    input_dim : int
+        Inputs per point as the function set sees them.
+    """
 
     config: GuessCheckConfig
+    device: str
+    function_set: object
+    orderings: np.ndarray
+    settings: ChunkSettings
+    chunk_sizes: tuple[int, ...]
+    input_dim: int
+
+    def evaluation_options(self) -> dict:
+        """``evaluate``, ``n_min``, ``subsample`` and ``sampler`` as resolved (kept in ``info``)."""
+        s = self.settings
+        return {"evaluate": s.evaluate, "n_min": s.n_min, "subsample": s.subsample, "sampler": s.sampler}
+
+
+def plan_guess_check(config: GuessCheckConfig) -> GuessCheckPlan:
+    """Resolve every choice of ``config`` once: the :class:`GuessCheckPlan` every chunk runs.
+
+    ``sampler = "auto"`` is exact subspace sampling whenever it applies (a Gaussian-prior MLP
+    and fewer pool points than inputs per unit, :func:`badminima.sampling.subspace.subspace_applies`);
+    ``evaluate = "auto"`` is survivors-first when it pays
+    (:meth:`~badminima.experiments.guess_check_config.SamplingSection.survivors_first`).
+    """
+    from badminima.sampling.subspace import require_subspace, subspace_applies
+    smp = config.sampling
+    device = str(resolve_device(smp.device))
+    ds = load_guess_check_dataset(config.data)
+    if smp.n_max > len(ds.y_train):
+        raise InvalidParameterError(
+            f"[sampling] n_max = {smp.n_max} exceeds the training pool of {len(ds.y_train)} points")
+    orderings = config_orderings(config, ds)
+    function_set = config.model.function_set()
+    dim = int(function_set.prepare_inputs(ds.x_train[:1], "cpu").shape[1])
+    n_points = len(np.unique(orderings))
+    sampler = smp.sampler
+    if sampler == "auto":
+        sampler = "subspace" if subspace_applies(function_set, n_points, dim) else "direct"
+    elif sampler == "subspace":
+        require_subspace(function_set, n_points, dim)
+    if smp.survivors_first():
+        evaluate, n_min, subsample = "survivors", smp.survival_threshold(), smp.subsample
+    else:
+        evaluate, n_min, subsample = "all", 0, 1.0
+    settings = ChunkSettings(smp.seed, ds.n_classes, smp.error, smp.max_mbytes * 2**20, evaluate, n_min,
+                             subsample, sampler)
+    return GuessCheckPlan(config, device, function_set, orderings, settings,
+                          tuple(chunk_sizes(smp.K, smp.chunk_size)), dim)
+
+
+@dataclass(frozen=True, eq=False)
+class ChunkTask:
+    """One executor task: chunk ``chunk`` (``size`` classifiers) of a planned Guess & Check run."""
+
+    plan: GuessCheckPlan
     chunk: int
     size: int
-    device: str
 
 
-def chunk_tasks(config: GuessCheckConfig, device: str = "cpu") -> list[ChunkTask]:
-    """The independent chunks of a run, in merge order (run each with :func:`run_chunk`)."""
-    sizes = chunk_sizes(config.sampling.K, config.sampling.chunk_size)
-    return [ChunkTask(config, c, size, device) for c, size in enumerate(sizes)]
+def chunk_tasks(plan: GuessCheckPlan, device: str | None = None) -> list[ChunkTask]:
+    """The independent chunks of a run, in merge order (run each with :func:`run_chunk`).
+
+    ``chunk_tasks(config, device="cpu")`` of earlier releases still works: the config is
+    planned (:func:`plan_guess_check`) with ``[sampling] device`` set to ``device``.
+    """
+    if isinstance(plan, GuessCheckConfig):
+        config = plan
+        plan = plan_guess_check(dataclasses.replace(
+            config, sampling=dataclasses.replace(config.sampling, device=device or "cpu")))
+    return [ChunkTask(plan, c, size) for c, size in enumerate(plan.chunk_sizes)]
 
 
-def run_chunk(task: ChunkTask):
-    """Executor task: one chunk's summaries (module level, so it pickles)."""
-    cfg = task.config
-    smp = cfg.sampling
-    ds = load_guess_check_dataset(cfg.data)
-    data = GuessCheckData.from_arrays(ds.x_train, ds.y_train, ds.x_test, ds.y_test, ds.teacher, task.device)
-    orderings = config_orderings(cfg, ds)
-    function_set = cfg.model.function_set()
-    return guess_check_chunk(function_set, data, orderings, seed=smp.seed, chunk=task.chunk, size=task.size,
-                             n_classes=ds.n_classes, error=smp.error, max_bytes=smp.max_mbytes * 2**20,
-                             **evaluation_options(cfg, function_set, ds, orderings))
+def run_chunk(task: ChunkTask) -> ChunkSummary:
+    """The worker: one chunk's summaries, drawn with the plan (module level, so it pickles)."""
+    plan = task.plan
+    ds = load_guess_check_dataset(plan.config.data)
+    data = GuessCheckData.from_arrays(ds.x_train, ds.y_train, ds.x_test, ds.y_test, ds.teacher, plan.device)
+    return draw_chunk(plan.function_set, data, plan.orderings, plan.settings, task.chunk, task.size)
 
 
 def config_orderings(config: GuessCheckConfig, ds) -> np.ndarray:
@@ -92,22 +174,11 @@ def config_orderings(config: GuessCheckConfig, ds) -> np.ndarray:
                               labels=ds.y_train if smp.balanced else None)
 
 
-def evaluation_options(config: GuessCheckConfig, function_set, ds, orderings) -> dict:
-    """``evaluate``, ``n_min``, ``subsample`` and ``sampler`` of :func:`guess_check_chunk`, resolved.
-
-    ``sampler = "auto"`` is exact subspace sampling whenever it applies (a Gaussian-prior MLP
-    and fewer pool points than inputs per unit, :func:`badminima.sampling.subspace.subspace_applies`).
-    """
-    from badminima.sampling.subspace import subspace_applies
-    smp = config.sampling
-    sampler = smp.sampler
-    if sampler == "auto":
-        dim = function_set.prepare_inputs(ds.x_train[:1], "cpu").shape[1]
-        sampler = "subspace" if subspace_applies(function_set, len(np.unique(orderings)), dim) else "direct"
-    if smp.survivors_first():
-        return {"evaluate": "survivors", "n_min": smp.survival_threshold(), "subsample": smp.subsample,
-                "sampler": sampler}
-    return {"evaluate": "all", "n_min": 0, "subsample": 1.0, "sampler": sampler}
+def evaluation_options(config: GuessCheckConfig, function_set=None, ds=None, orderings=None) -> dict:
+    """``evaluate``, ``n_min``, ``subsample`` and ``sampler`` of a config, resolved
+    (:meth:`GuessCheckPlan.evaluation_options` of :func:`plan_guess_check`; the other
+    arguments of earlier releases are not needed)."""
+    return plan_guess_check(config).evaluation_options()
 
 
 @dataclass
@@ -159,26 +230,65 @@ class GuessCheckResult:
         for key, value in {**self.measured, **self.predicted}.items():
             data[key] = to_jsonable(value)
         sample = self.test_errors if self.subsample is None else self.test_errors[self.subsample]
-        data["test_error_summary"] = _describe(sample)
+        data["test_error_summary"] = describe_values(sample)
         if self.sgd is not None:
             data["sgd"] = to_jsonable(self.sgd)
         return data
 
-
-def _describe(values: np.ndarray) -> dict:
-    values = np.asarray(values, dtype=float)
-    if len(values) == 0:
-        return {"count": 0}
-    q = np.quantile(values, [0.05, 0.25, 0.5, 0.75, 0.95])
-    return {"count": int(len(values)), "mean": float(values.mean()), "std": float(values.std()),
-            "min": float(values.min()), "q05": float(q[0]), "q25": float(q[1]), "median": float(q[2]),
-            "q75": float(q[3]), "q95": float(q[4]), "max": float(values.max())}
+    def write(self, out_dir: str | Path) -> dict[str, Path]:
+        """Write ``results.json``, ``results.csv``, ``runs.csv`` and ``summaries.npz``; the paths by name
+        (:func:`badminima.experiments.outputs.write_guess_check_outputs`)."""
+        return write_guess_check_outputs(self, out_dir)
 
 
 def resume_key(config: GuessCheckConfig, device: str) -> str:
     """Key of a run's chunks in a task store: the config, the device and the library versions."""
     import torch
     return run_key(config_to_dict(config), device=device, torch=torch.__version__)
+
+
+def merge_guess_check(plan: GuessCheckPlan, chunks: list[ChunkSummary], run_info: RunInfo) -> GuessCheckResult:
+    """Merge the chunks by index, measure every series, predict it from theory (and compare with SGD)."""
+    config = plan.config
+    ds = load_guess_check_dataset(config.data)
+    errors, positions = merge_chunks(chunks)
+    subsample = merge_subsample(chunks)
+    drawn_now = sum(size for c, size in enumerate(plan.chunk_sizes) if c not in run_info.resumed)
+    theory = config.theory
+    edges = np.linspace(0.0, 1.0, theory.bins + 1)
+    survivors_first = plan.settings.evaluate == "survivors"
+    measured = measure_guess_check(errors, positions, config.sampling.n_max, theory.eps0, edges, theory.confidence,
+                                   subsample=subsample if survivors_first else None,
+                                   n_min=plan.settings.n_min if survivors_first else 0)
+    input_dim = int(np.prod(ds.x_train.shape[1:]))
+    sample_of_d = errors[subsample]  # a uniform sample of D (every member when all are evaluated)
+    density = make_density(theory.density, sample_of_d, input_dim)
+    predicted = predict_guess_check(density, measured["n"], theory.eps0, edges)
+    if theory.density != "empirical":  # the sampled-error density, for reference
+        empirical = predict_guess_check(make_density("empirical", sample_of_d, input_dim), measured["n"],
+                                        theory.eps0, edges)
+        predicted.update({f"{k}_empirical": v for k, v in empirical.items()})
+    sampling_seconds = run_info.seconds
+    info = {"dataset": repr(ds), "n_pool": int(len(ds.y_train)), "n_test": int(len(ds.y_test)),
+            "input_dim": input_dim, "device": plan.device, "executor": run_info.executor,
+            "chunks": len(plan.chunk_sizes), "evaluated": int(np.isfinite(errors).sum()),
+            "subsample_size": int(subsample.sum()), **plan.evaluation_options(),
+            "chunks_resumed": len(run_info.resumed), "sampling_seconds": sampling_seconds,
+            "K_per_minute": drawn_now / max(sampling_seconds, 1e-9) * 60}
+    result = GuessCheckResult(config, errors, positions, measured, predicted, info=info, subsample=subsample)
+    if config.sgd.enabled:
+        result.sgd = compare_with_sgd(config, ds, errors, positions, plan.device, subsample, plan.orderings,
+                                      plan.function_set)
+    info["total_seconds"] = time.perf_counter() - run_info.started
+    logger.info("guess & check: K=%d in %.1f s (%.0f K/min)", config.sampling.K, sampling_seconds,
+                info["K_per_minute"])
+    return result
+
+
+#: Guess & Check in the runner contract (:mod:`badminima.experiments.runner`).
+GUESS_CHECK = Runner(kind="guess-check", plan=plan_guess_check, tasks=chunk_tasks, worker=run_chunk,
+                     merge=merge_guess_check, key=lambda plan: resume_key(plan.config, plan.device),
+                     decode=lambda fields: ChunkSummary(**fields), label="{name}: guess & check", unit="chunks")
 
 
 def run_guess_check(config: GuessCheckConfig | str | Path, executor: str = "local", workers: int | None = None,
@@ -212,149 +322,8 @@ def run_guess_check(config: GuessCheckConfig | str | Path, executor: str = "loca
         classifiers come from ``(seed, c)``; chunks merge by index).
     """
     config = as_config(config, GuessCheckConfig, "run_guess_check")
-    device = str(resolve_device(config.sampling.device))
-    started = time.perf_counter()
-    ds = load_guess_check_dataset(config.data)
-    if config.sampling.n_max > len(ds.y_train):
-        raise InvalidParameterError(
-            f"[sampling] n_max = {config.sampling.n_max} exceeds the training pool of {len(ds.y_train)} points")
-    tasks = chunk_tasks(config, device)
-    with open_task_store(store, resume_key(config, device), "guess-check", config_to_dict(config)) as kept:
-        chunks, resumed = run_tasks(run_chunk, tasks, kept, lambda fields: ChunkSummary(**fields), executor,
-                                    workers, progress, f"{config.name}: guess & check", "chunks",
-                                    **executor_options)
-    errors, positions = merge_chunks(chunks)
-    subsample = merge_subsample(chunks)
-    sampled = time.perf_counter()
-    drawn_now = sum(task.size for task in tasks if task.chunk not in resumed)
-    theory = config.theory
-    edges = np.linspace(0.0, 1.0, theory.bins + 1)
-    survivors_first = config.sampling.survivors_first()
-    measured = measure_guess_check(errors, positions, config.sampling.n_max, theory.eps0, edges, theory.confidence,
-                                   subsample=subsample if survivors_first else None,
-                                   n_min=config.sampling.survival_threshold() if survivors_first else 0)
-    input_dim = int(np.prod(ds.x_train.shape[1:]))
-    sample_of_d = errors[subsample]  # a uniform sample of D (every member when all are evaluated)
-    density = make_density(theory.density, sample_of_d, input_dim)
-    predicted = predict_guess_check(density, measured["n"], theory.eps0, edges)
-    if theory.density != "empirical":  # the sampled-error density, for reference
-        empirical = predict_guess_check(make_density("empirical", sample_of_d, input_dim), measured["n"],
-                                        theory.eps0, edges)
-        predicted.update({f"{k}_empirical": v for k, v in empirical.items()})
-    info = {"dataset": repr(ds), "n_pool": int(len(ds.y_train)), "n_test": int(len(ds.y_test)),
-            "input_dim": input_dim, "device": device, "executor": executor, "chunks": len(tasks),
-            "evaluated": int(np.isfinite(errors).sum()), "subsample_size": int(subsample.sum()),
-            **evaluation_options(config, config.model.function_set(), ds, config_orderings(config, ds)),
-            "chunks_resumed": len(resumed), "sampling_seconds": sampled - started,
-            "K_per_minute": drawn_now / max(sampled - started, 1e-9) * 60}
-    result = GuessCheckResult(config, errors, positions, measured, predicted, info=info, subsample=subsample)
-    if config.sgd.enabled:
-        result.sgd = compare_with_sgd(config, ds, errors, positions, device, subsample)
-    info["total_seconds"] = time.perf_counter() - started
-    logger.info("guess & check: K=%d in %.1f s (%.0f K/min)", config.sampling.K, sampled - started, info["K_per_minute"])
-    return result
+    return run(GUESS_CHECK, config, store, executor, workers, progress, **executor_options)
 
 
-def compare_with_sgd(config: GuessCheckConfig, ds, errors: np.ndarray, positions: np.ndarray,
-                     device: str, subsample: np.ndarray | None = None) -> dict:
-    """Guess & Check survivors vs SGD solutions of the same architecture and prior.
-
-    For each size n of ``[sgd] n`` and each of the first ``[sgd] training_sets`` orderings r,
-    the training set is the first ``n`` points of ordering r (balanced by class when
-    ``[sampling] balanced``); ``members`` networks drawn from the prior (parameter stream
-    ``SeedSequence(seed, spawn_key=(2, r))``) are trained with full-batch gradient descent
-    to zero training error (:func:`badminima.training.population_sgd.train_population_sgd`).
-    The test errors of the converged ones are compared with those of the Guess & Check
-    survivors of the same training sets: summaries and the two-sample Kolmogorov-Smirnov
-    statistic (docs/science.md section 4, experiment 4).
-
-    In a survivors-first run the survivors of ``n`` below ``n_min`` are taken from the uniform
-    ``subsample`` only (a uniform sample of them); from ``n_min`` on, all survivors.
-
-    Returns the comparison of the last size listed, plus ``by_n`` (size -> comparison) when
-    ``[sgd] n`` lists several.
-    """
-    sizes = config.sgd.sizes()
-    orderings = config_orderings(config, ds)
-    evaluated = np.isfinite(errors).all() or subsample is None
-    n_min = 0 if evaluated else config.sampling.survival_threshold()
-    pool = np.ones(len(errors), dtype=bool) if evaluated else subsample
-    by_n = {str(n): _compare_at(config, ds, errors, positions, device, orderings, n,
-                                pool if n < n_min else np.ones(len(errors), dtype=bool)) for n in sizes}
-    out = dict(by_n[str(sizes[-1])])
-    if len(sizes) > 1:
-        out["by_n"] = by_n
-    return out
-
-
-def _compare_at(config, ds, errors, positions, device, orderings, n: int, candidates: np.ndarray) -> dict:
-    from scipy import stats
-
-    from badminima.training.population_sgd import train_population_sgd
-
-    sgd, smp = config.sgd, config.sampling
-    function_set = config.model.function_set()
-    sgd_errors, gc_errors, converged, steps = [], [], 0, []
-    for r in range(sgd.training_sets):
-        idx = orderings[r, :n]
-        stream = np.random.SeedSequence(smp.seed, spawn_key=(2, r))
-        population = function_set.sample(sgd.members, ds.x_train.shape[1:], ds.n_classes, stream, device)
-        run = train_population_sgd(population, ds.x_train[idx], ds.y_train[idx], sgd.lr, sgd.max_steps, sgd.loss)
-        trained = run.population.select(np.flatnonzero(run.converged))
-        converged += int(run.converged.sum())
-        steps.append(run.steps[run.converged])
-        if trained.K:
-            sgd_errors.append(trained.error_rates(ds.x_test, ds.y_test))
-        gc_errors.append(errors[(positions[:, r] >= n) & candidates])
-    sgd_all = np.concatenate(sgd_errors) if sgd_errors else np.empty(0)
-    gc_all = np.concatenate(gc_errors)
-    out = {"n": n, "training_sets": sgd.training_sets, "members": sgd.members,
-           "converged": converged, "sgd_steps": _describe(np.concatenate(steps)),
-           "sgd_test_errors": sgd_all, "gc_test_errors": gc_all,
-           "sgd_summary": _describe(sgd_all), "gc_summary": _describe(gc_all)}
-    if len(sgd_all) and len(gc_all):
-        ks = stats.ks_2samp(sgd_all, gc_all)
-        out["ks_statistic"], out["ks_pvalue"] = float(ks.statistic), float(ks.pvalue)
-    return out
-
-
-#: Columns of ``runs.csv`` (:func:`per_set_runs`); ``n`` and ``test_error`` as ``badminima fit`` reads them.
-PER_SET_COLUMNS = ("n", "test_error", "training_set", "survivors")
-
-
-def per_set_runs(result: GuessCheckResult) -> list[dict]:
-    """Rows (:data:`PER_SET_COLUMNS`) for ``n >= 1``: the mean true error
-    of the survivors of training set r at size n, for every set with survivors.
-
-    Each row is one measurement of the learning curve of random global minima (docs/science.md
-    §2.3), as a sweep's run is one of trained networks, so ``badminima fit runs.csv`` fits the
-    density models and laws to it; the scatter between sets gives the standard errors.
-    """
-    means, counts = result.measured["learning_curve_per_set"], result.measured["survivors_per_set"]
-    return [dict(zip(PER_SET_COLUMNS, (n, float(means[r, n]), r, int(counts[r, n]))))
-            for n in range(1, means.shape[1]) for r in range(means.shape[0]) if counts[r, n] > 0]
-
-
-def write_guess_check_outputs(result: GuessCheckResult, out_dir: str | Path) -> dict[str, Path]:
-    """Write ``results.json``, ``results.csv`` (n-aligned series), ``runs.csv`` (one row per
-    training set and size, :func:`per_set_runs`, a ``badminima fit`` input) and ``summaries.npz``.
-
-    Returns the paths by name.
-    """
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    paths = {"json": out / "results.json", "csv": out / "results.csv", "runs": out / "runs.csv",
-             "npz": out / "summaries.npz"}
-    write_dict_rows(per_set_runs(result), list(PER_SET_COLUMNS), paths["runs"])
-    paths["json"].write_text(dumps(result.to_dict()))
-    series = result.series()
-    with paths["csv"].open("w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(list(series))
-        for row in zip(*series.values()):
-            writer.writerow([repr(float(v)) if np.isfinite(v) else "" for v in row])
-    dtype = np.int16 if result.config.sampling.n_max < 2**15 else np.int32
-    subsample = result.subsample if result.subsample is not None else np.ones(len(result.test_errors), dtype=bool)
-    np.savez_compressed(paths["npz"], test_errors=result.test_errors,
-                        first_mistake=result.first_mistake.astype(dtype), subsample=subsample)
-    return paths
+#: Columns of ``runs.csv`` (old name of :data:`badminima.experiments.outputs.GUESS_CHECK_RUN_COLUMNS`).
+PER_SET_COLUMNS = GUESS_CHECK_RUN_COLUMNS

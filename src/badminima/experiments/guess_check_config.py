@@ -1,23 +1,30 @@
 """The Guess & Check experiment config: one frozen dataclass per TOML table.
 
-Example (``configs/gc-separable-mlp.toml``)::
+Example (``configs/gc-separable-mlp.toml`` without its comments; a test keeps the two equal)::
 
     name = "gc-separable-mlp"
     [data]
     dataset = "synthetic-mlp"
-    options = { dim = 10, n_train = 2000, n_test = 10000, teacher_hidden = [8] }
+    seed = 0
+    options = { dim = 4, n_classes = 2, n_train = 2000, n_test = 10000, teacher_hidden = [4] }
     [model]
     arch = "mlp"
-    widths = [16]
+    widths = [8]
     activation = "relu"
+    bias = true
     prior = "pytorch"
     [sampling]
     K = 200000
+    chunk_size = 25000
     R = 20
-    n_max = 40
+    n_max = 30
+    seed = 0
+    error = "test"
     [theory]
     density = "empirical"
-    eps0 = 0.1
+    eps0 = 0.3
+    bins = 40
+    hist_n = [0, 5, 10, 20]
 
 Every key is optional except where noted; unknown keys and wrong types are refused with a
 message naming the key (:func:`badminima.experiments.configfile.load_toml_config`), and
@@ -33,9 +40,9 @@ from typing import Any, ClassVar
 from badminima.classifiers import make_function_set
 from badminima.errors import InvalidParameterError
 from badminima.experiments.data_spec import DataSpec
-from badminima.sampling.guess_check import ERROR_SOURCES, EVALUATE, SAMPLERS
+from badminima.sampling.guess_check_choices import ERRORS, EVALUATE, SAMPLERS
 from badminima.sampling.guess_check_theory import DENSITIES
-from badminima.training.population_sgd import LOSSES
+from badminima.training.population_sgd import SGD_LOSSES
 from badminima.validation import Device, Each, Interval, Options, validate_fields
 
 
@@ -67,7 +74,8 @@ class FunctionSetSpec:
         "options": "write the options' keys directly in [model] (widths = [8], prior = \"he\", ...)"}
 
     def __post_init__(self):
-        self.function_set()  # validates arch and keys
+        # Validates arch and keys by building the function set once; function_set() returns it.
+        object.__setattr__(self, "_built", make_function_set(self.arch, **self.options()))
 
     def options(self) -> dict[str, Any]:
         """The keywords given (not None) for the function set's constructor."""
@@ -78,8 +86,8 @@ class FunctionSetSpec:
         return options
 
     def function_set(self):
-        """The :class:`~badminima.classifiers.FunctionSet` this table describes."""
-        return make_function_set(self.arch, **self.options())
+        """The :class:`~badminima.classifiers.FunctionSet` this table describes (built once, on construction)."""
+        return self._built
 
 
 @dataclass(frozen=True)
@@ -102,7 +110,7 @@ class SamplingSection:
 
     rules: ClassVar[dict] = {
         "K": Interval(int, 1), "chunk_size": Interval(int, 1), "R": Interval(int, 1),
-        "n_max": Interval(int, 1), "seed": Interval(int, 0), "error": Options(ERROR_SOURCES),
+        "n_max": Interval(int, 1), "seed": Interval(int, 0), "error": Options(ERRORS),
         "device": Device(), "max_mbytes": Interval(int, 1),
         "evaluate": Options(("auto", *EVALUATE)), "subsample": Interval(float, 0, 1, "right"),
         "sampler": Options(("auto", *SAMPLERS))}
@@ -163,7 +171,7 @@ class SGDSection:
     rules: ClassVar[dict] = {
         "training_sets": Interval(int, 1), "members": Interval(int, 1),
         "lr": Interval(float, 0, None, "neither"), "max_steps": Interval(int, 1),
-        "loss": Options(LOSSES)}
+        "loss": Options(SGD_LOSSES)}
 
     def __post_init__(self):
         validate_fields(self, "[sgd]")

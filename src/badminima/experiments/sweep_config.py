@@ -39,7 +39,8 @@ from pathlib import Path
 from typing import ClassVar
 
 from badminima.errors import InvalidParameterError
-from badminima.experiments.configfile import config_hash, config_to_dict, load_toml_config
+from badminima.experiments.configfile import config_to_dict, load_toml_config
+from badminima.experiments.keys import run_key
 from badminima.experiments.data_spec import DataSpec
 from badminima.training import NetworkSpec, TrainSettings
 from badminima.validation import Device, Each, Interval, validate_fields
@@ -98,14 +99,8 @@ def run_config_hash(config: SweepConfig) -> str:
     with new sizes or seeds (or moved to another machine) resumes instead of starting over.
     """
     data = dataclasses.replace(config.data, data_dir="")
-    return config_hash(_Identity(data=data, model=config.model, train=config.train))
-
-
-@dataclasses.dataclass(frozen=True)
-class _Identity:
-    data: DataSpec
-    model: NetworkSpec
-    train: TrainSettings
+    return run_key({"data": config_to_dict(data), "model": config_to_dict(config.model),
+                    "train": config_to_dict(config.train)}, versions=False)
 
 
 __all__ = ["DataSpec", "SweepConfig", "SweepSpec", "config_to_dict", "load_sweep_config", "run_config_hash"]

@@ -12,7 +12,7 @@ per finished task (a Guess & Check chunk, a Gibbs cell or rejection chunk)::
 so an interrupted run (Ctrl-C, SIGTERM, ``kill -9``, power loss) keeps every finished task.
 ``run_key`` hashes everything a task's numbers depend on: the config (without where and how
 many workers run it), the device and the versions of badminima, numpy and torch
-(:func:`run_key`). A rerun of the same command finds its tasks; a changed config gets a new
+(:func:`badminima.experiments.keys.run_key`). A rerun of the same command finds its tasks; a changed config gets a new
 key and never mixes with the old results (which stay in the file until it is deleted).
 """
 
@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import hashlib
 import io
 import json
 import logging
@@ -32,8 +31,8 @@ from typing import Any
 
 import numpy as np
 
-from badminima import __version__
 from badminima.errors import InvalidParameterError
+from badminima.experiments.keys import run_key  # noqa: F401  (the key of a run's tasks; old import path)
 
 __all__ = ["TaskStore", "STORE_NAME", "open_task_store", "run_tasks", "run_key", "encode_result",
            "decode_result"]
@@ -58,17 +57,6 @@ CREATE TABLE IF NOT EXISTS run_configs (
     created_at  TEXT NOT NULL
 );
 """
-
-
-def run_key(config: Mapping, **extra) -> str:
-    """Hash of a config (a JSON-able mapping), ``extra`` facts and the versions of badminima and numpy.
-
-    The numbers of a task depend on them all (pass the device, and the torch version for
-    tasks that use torch, in ``extra``); a different key means "start afresh".
-    """
-    facts = {"config": config, **extra, "versions": {"badminima": __version__, "numpy": np.__version__}}
-    canonical = json.dumps(facts, sort_keys=True, default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
 
 def encode_result(result: Any) -> bytes:
@@ -103,7 +91,7 @@ class TaskStore:
     path : str or Path
         Database file (created with its tables when missing).
     run_key : str
-        From :func:`run_key`.
+        From :func:`badminima.experiments.keys.run_key`.
     kind : str
         What the tasks are (``"guess-check"``, ``"gibbs"``), stored with the config.
     config : mapping
@@ -173,7 +161,8 @@ def _now() -> str:
 def run_tasks(fn: Callable[[Any], Any], tasks: list, store: TaskStore | None = None,
               decode: Callable[[dict], Any] = dict, executor: str = "local", workers: int | None = None,
               progress: bool = True, desc: str = "tasks", unit: str = "tasks",
-              **executor_options) -> tuple[list, set[int]]:
+              count: Callable[[Any], int] | None = None, work: Callable[[Any], float] | None = None,
+              report: Callable[[Any], dict] | None = None, **executor_options) -> tuple[list, set[int]]:
     """Results of ``fn`` on every task, by index; tasks already in ``store`` are not run again.
 
     Each result is stored (:meth:`TaskStore.put`) as soon as it arrives, and progress is shown
@@ -181,6 +170,9 @@ def run_tasks(fn: Callable[[Any], Any], tasks: list, store: TaskStore | None = N
     ``resumed`` the indices of the tasks read from the store. An interruption (Ctrl-C, SIGTERM under
     :func:`~badminima.experiments.executors.sigterm_as_interrupt`) stops the workers at once and
     propagates; what finished is in the store.
+
+    The progress bar counts ``count(task)`` units per task (default 1) of ``work(task)`` work
+    (default the count), and ``report(result)`` gives the ``seconds`` and ``note`` of each update.
     """
     from badminima.experiments.executors import get_executor
     from badminima.experiments.progress import Progress
@@ -194,11 +186,16 @@ def run_tasks(fn: Callable[[Any], Any], tasks: list, store: TaskStore | None = N
         logger.info("%s: %d of %d %s read from %s", desc, len(kept), len(tasks), unit, store.path)
     if not todo:
         return results, set(kept)
+    count = count or (lambda task: 1)
+    work = work or count
+    total = sum(count(tasks[i]) for i in todo)
     with get_executor(executor, workers=workers, **executor_options) as pool, \
-            Progress(len(todo), desc, unit, parallel=pool.workers or 1, enabled=progress) as bar, bar.ticking():
+            Progress(total, desc, unit, work_total=sum(work(tasks[i]) for i in todo), parallel=pool.workers or 1,
+                     enabled=progress) as bar, bar.ticking():
         for position, result in pool.imap_unordered(fn, [tasks[i] for i in todo]):
+            task = tasks[todo[position]]
             results[todo[position]] = result
             if store is not None:
                 store.put(todo[position], result)
-            bar.update()
+            bar.update(count(task), work=work(task), **(report(result) if report else {}))
     return results, set(kept)

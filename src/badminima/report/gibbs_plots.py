@@ -1,8 +1,9 @@
 """Figures of ``badminima gibbs``: quenched (measured) vs annealed learning curves and B_n.
 
-Each function takes the ``columns`` mapping of :func:`badminima.experiments.gibbs.run_gibbs`
-(or the same keys read back from results.json, where missing values are ``None``) and an
-optional matplotlib ``ax``; it returns the figure and neither shows nor saves it.
+Each function takes the :class:`~badminima.experiments.gibbs.GibbsResult` of
+:func:`badminima.experiments.gibbs.run_gibbs` (or its ``columns`` mapping, or the same keys
+read back from results.json, where missing values are ``None``) and an optional matplotlib
+``ax``; it returns the figure and neither shows nor saves it.
 """
 
 from __future__ import annotations
@@ -12,6 +13,13 @@ import numpy as np
 from badminima.report.axes import figure_and_axes
 
 __all__ = ["plot_gibbs_learning_curves", "plot_gibbs_bad_fraction"]
+
+
+def _columns(result):
+    """The one-row-per-(N, n) columns of a result object, of its dict form, or given as they are."""
+    if hasattr(result, "to_dict") and hasattr(result, "columns"):
+        return result.columns
+    return result["columns"] if "columns" in result else result
 
 
 def _column(columns, key) -> np.ndarray:
@@ -31,6 +39,7 @@ def plot_gibbs_learning_curves(columns, ax=None):
     standard error over training sets). Lines: annealed ``E_n`` of SphericalPerceptron(N)
     (docs/science.md section 2). Open squares: rejection sampling where it still works.
     """
+    columns = _columns(columns)
     fig, ax = figure_and_axes(ax)
     alpha = _column(columns, "alpha")
     for k, dim, rows in _by_dimension(columns):
@@ -59,6 +68,7 @@ def plot_gibbs_bad_fraction(columns, ax=None):
     Markers: measured (quenched) fraction; solid lines: annealed ``B_n(eps0)``; dashed:
     the exponential bound of docs/science.md section 2. Measured zeros are not drawn (log axis).
     """
+    columns = _columns(columns)
     fig, ax = figure_and_axes(ax)
     alpha = _column(columns, "alpha")
     all_measured = _column(columns, "bad_fraction_measured")

@@ -1,6 +1,8 @@
-"""Figures of a Guess & Check run, from its ``results.json`` content (a dict of lists).
+"""Figures of a Guess & Check run.
 
-Each function takes the results mapping and an optional ``ax`` and returns the figure:
+Each function takes the run's :class:`~badminima.experiments.guess_check.GuessCheckResult`
+(or its ``results.json`` content read back, a dict of lists) and an optional ``ax`` and
+returns the figure:
 acceptance rate vs :math:`Z_n` (log scale), learning curve vs :math:`E_n`, bad fraction vs
 :math:`B_n` and its bound (log scale), survivor histograms vs :math:`Q_n`, and the
 Guess & Check vs SGD test-error distributions. :func:`guess_check_figures` makes all.
@@ -13,12 +15,18 @@ import numpy as np
 from badminima.report.axes import figure_and_axes
 
 
+def _content(results) -> dict:
+    """The results as their ``results.json`` content: a result object's ``to_dict()``, a dict as it is."""
+    return results.to_dict() if hasattr(results, "to_dict") else results
+
+
 def _arr(results, key):
     return np.array([np.nan if v is None else v for v in results[key]], dtype=float)
 
 
 def plot_acceptance(results, ax=None):
     """Measured acceptance rate (with its interval) vs the predicted :math:`Z_n`, log scale."""
+    results = _content(results)
     fig, ax = figure_and_axes(ax, figsize=(5.5, 4))
     n = _arr(results, "n")
     meas = _arr(results, "acceptance_measured")
@@ -38,6 +46,7 @@ def plot_acceptance(results, ax=None):
 
 def plot_learning_curve(results, ax=None):
     """Survivors' mean test error (per-set average and pooled) vs the predicted :math:`E_n`."""
+    results = _content(results)
     fig, ax = figure_and_axes(ax, figsize=(5.5, 4))
     n = _arr(results, "n")
     meas = _arr(results, "learning_curve_measured")
@@ -67,6 +76,7 @@ def plot_bad_fraction(results, ax=None):
     mass at low error: e.g. ``gc-separable-mlp`` with n <= 30), a note in the figure says
     so and why, instead of leaving an unexplained flat line.
     """
+    results = _content(results)
     fig, ax = figure_and_axes(ax, figsize=(5.5, 4))
     n = _arr(results, "n")
     meas = _arr(results, "bad_fraction_measured")
@@ -91,6 +101,7 @@ def plot_bad_fraction(results, ax=None):
 
 def plot_survivor_histograms(results, ns=None, ax=None):
     """Survivors' error histograms (density) vs :math:`Q_n` for a few n."""
+    results = _content(results)
     fig, ax = figure_and_axes(ax, figsize=(5.5, 4))
     edges = np.asarray(results["hist_bin_edges"], dtype=float)
     centres, widths = (edges[1:] + edges[:-1]) / 2, np.diff(edges)
@@ -110,6 +121,7 @@ def plot_survivor_histograms(results, ns=None, ax=None):
 
 def plot_sgd_comparison(results, ax=None):
     """Test-error distributions of Guess & Check survivors and SGD solutions."""
+    results = _content(results)
     fig, ax = figure_and_axes(ax, figsize=(5.5, 4))
     sgd = results["sgd"]
     bins = np.linspace(0, max(0.6, max(sgd["gc_test_errors"] + sgd["sgd_test_errors"] + [0])), 40)
@@ -125,6 +137,7 @@ def plot_sgd_comparison(results, ax=None):
 
 def guess_check_figures(results) -> dict:
     """All figures of a run: name -> matplotlib figure (the SGD one only when present)."""
+    results = _content(results)
     figures = {"acceptance": plot_acceptance(results), "learning_curve": plot_learning_curve(results),
                "bad_fraction": plot_bad_fraction(results), "survivor_histograms": plot_survivor_histograms(results)}
     if results.get("sgd"):

@@ -16,11 +16,11 @@ def plot_measured_learning_curve(table, ax=None, runs=None):
 
     Parameters
     ----------
-    table : badminima.experiments.store.LearningCurveTable
+    table : badminima.experiments.tables.LearningCurveTable
         Per-n summary of the runs that reached zero training error.
     ax : matplotlib.axes.Axes, optional
     runs : tuple of arrays ``(n, test_error)``, optional
-        Individual runs (:func:`~badminima.experiments.store.load_learning_curve`), drawn as dots.
+        Individual runs (:func:`~badminima.experiments.tables.load_learning_curve`), drawn as dots.
 
     Notes
     -----

@@ -41,7 +41,9 @@ from badminima.classifiers import DEFAULT_MAX_BYTES, FunctionSet, Population
 from badminima.classifiers.draws import ParameterStream, run_in_threads
 from badminima.classifiers.population import labels_from_outputs
 from badminima.errors import InvalidParameterError
-from badminima.validation import check_choice, check_int, check_real
+from badminima.sampling.guess_check_choices import ERRORS, SAMPLERS, ChunkSettings
+from badminima.sampling.guess_check_choices import EVALUATE  # noqa: F401  (old import path)
+from badminima.validation import check_choice, check_int
 
 
 @dataclass
@@ -95,10 +97,7 @@ class ChunkSummary:
 GROUP = 256
 #: Positions classified for every member before the rest of the pool (see ``_DirectDraw.accept``).
 FIRST_STAGE = 4
-#: How each chunk chooses the classifiers whose true error it computes.
-EVALUATE = ("all", "survivors")
-#: How the members are drawn: the whole prior, or the exact Gaussian subspace of the first layer.
-SAMPLERS = ("direct", "subspace")
+# EVALUATE and SAMPLERS (the choices, without torch) live in badminima.sampling.guess_check_choices.
 
 
 def chunk_generator(seed: int, chunk: int, group: int = 0) -> ParameterStream:
@@ -207,6 +206,7 @@ def exact_linear_errors(population: Population, data: GuessCheckData, max_bytes:
 
 #: How each classifier's true error is obtained: name -> fn(population, data, max_bytes).
 ERROR_SOURCES: dict[str, Callable] = {"test": _test_pool_errors, "exact-linear": exact_linear_errors}
+assert tuple(ERROR_SOURCES) == ERRORS, "guess_check_choices.ERRORS names the keys of ERROR_SOURCES"
 
 
 def guess_check_chunk(function_set: FunctionSet, data: GuessCheckData, orderings: np.ndarray, *,
@@ -250,11 +250,20 @@ def guess_check_chunk(function_set: FunctionSet, data: GuessCheckData, orderings
         (:class:`badminima.sampling.subspace.GaussianSubspace`), full weights only for the
         members needing a true error; needs a Gaussian-prior MLP.
     """
-    check_choice("error", error, "guess_check_chunk", ERROR_SOURCES)
-    check_choice("evaluate", evaluate, "guess_check_chunk", EVALUATE)
-    check_choice("sampler", sampler, "guess_check_chunk", SAMPLERS)
-    n_min = check_int("n_min", n_min, "guess_check_chunk", 0, None)
-    subsample = check_real("subsample", subsample, "guess_check_chunk", 0, 1, "right")
+    settings = ChunkSettings(seed, n_classes, error, max_bytes, evaluate, n_min, subsample, sampler)
+    if sampler == "subspace":
+        from badminima.sampling.subspace import require_subspace
+        used = np.unique(orderings)
+        require_subspace(function_set, len(used), function_set.prepare_inputs(data.x_pool[:1], "cpu").shape[1])
+    return draw_chunk(function_set, data, orderings, settings, chunk, size)
+
+
+def draw_chunk(function_set: FunctionSet, data: GuessCheckData, orderings: np.ndarray, settings: ChunkSettings,
+               chunk: int, size: int) -> ChunkSummary:
+    """:func:`guess_check_chunk` with its choices already checked (``settings``): the step every chunk
+    of a planned run takes (:class:`badminima.experiments.guess_check.GuessCheckPlan`); nothing is
+    re-decided here."""
+    seed, error, max_bytes = settings.seed, settings.error, settings.max_bytes
     device = data.x_pool.device
     used = torch.as_tensor(np.unique(orderings), device=device)
     # Only the pool points some ordering reaches are evaluated; re-index orderings into them.
@@ -262,11 +271,13 @@ def guess_check_chunk(function_set: FunctionSet, data: GuessCheckData, orderings
     remap[used] = torch.arange(len(used), device=device)
     local = remap[torch.as_tensor(orderings, device=device)]
     x_used, y_used = data.x_pool[used], data.y_pool[used]
-    in_subsample = subsample_mask(seed, chunk, size, 1.0 if evaluate == "all" else subsample)
-    if sampler == "subspace":
-        draw = _SubspaceDraw(function_set, x_used, y_used, n_classes)
+    n_min = settings.n_min
+    in_subsample = subsample_mask(seed, chunk, size, 1.0 if settings.evaluate == "all" else settings.subsample)
+    if settings.sampler == "subspace":
+        draw = _SubspaceDraw(function_set, x_used, y_used, settings.n_classes)
     else:
-        draw = _DirectDraw(function_set, x_used, y_used, n_classes, tuple(data.x_pool.shape[1:]), max_bytes)
+        draw = _DirectDraw(function_set, x_used, y_used, settings.n_classes, tuple(data.x_pool.shape[1:]),
+                           max_bytes)
     errors = np.full(size, np.nan)
     positions = np.empty((size, orderings.shape[0]), dtype=np.int32)
 
@@ -295,6 +306,8 @@ def accept_step(function_set: FunctionSet, x, y, M: int, seed: int, n_classes: i
     x = torch.as_tensor(np.asarray(x) if not torch.is_tensor(x) else x).to(device=device, dtype=torch.float32)
     y = torch.as_tensor(np.asarray(y) if not torch.is_tensor(y) else y).to(device=x.device, dtype=torch.int64)
     if sampler == "subspace":
+        from badminima.sampling.subspace import require_subspace
+        require_subspace(function_set, len(x), function_set.prepare_inputs(x, x.device).shape[1])
         draw = _SubspaceDraw(function_set, x, y, n_classes)
     else:
         draw = _DirectDraw(function_set, x, y, n_classes, tuple(x.shape[1:]), DEFAULT_MAX_BYTES)
@@ -346,13 +359,8 @@ class _SubspaceDraw:
     """Groups drawn by exact subspace sampling of a Gaussian first layer (:mod:`badminima.sampling.subspace`)."""
 
     def __init__(self, function_set, x_used, y_used, n_classes):
-        from badminima.sampling.subspace import GaussianSubspace, subspace_applies
+        from badminima.sampling.subspace import GaussianSubspace
         x = function_set.prepare_inputs(x_used, x_used.device)
-        if not subspace_applies(function_set, x.shape[0], x.shape[1]):
-            raise InvalidParameterError(
-                "The 'sampler' parameter 'subspace' needs an MLP or perceptron with a Gaussian prior "
-                f"and fewer pool points than inputs per unit. Got {function_set!r} on {x.shape[0]} points "
-                f"of dimension {x.shape[1]}.")
         self.function_set, self.n_classes = function_set, n_classes
         self.input_shape = tuple(x_used.shape[1:])
         self.subspace = GaussianSubspace.for_function_set(function_set, x)
@@ -361,10 +369,10 @@ class _SubspaceDraw:
     def accept(self, K: int, stream, local: torch.Tensor | None = None):
         fs = self.function_set
         n_outputs = 1 if self.n_classes == 2 else self.n_classes
-        h = self.subspace.preactivations(K, fs.widths[0] if fs.widths else n_outputs, stream)
-        rest = fs._draw(K, self.input_shape, n_outputs, stream, h.device, skip_first=True)
+        h = self.subspace.preactivations(K, fs.first_layer_units(n_outputs), stream)
+        rest = fs.draw_after_first_layer(K, self.input_shape, n_outputs, stream, h.device)
         with torch.inference_mode():
-            labels = labels_from_outputs(fs.forward_hidden(rest, h.clone()))
+            labels = labels_from_outputs(fs.forward_from_first_layer(rest, h.clone()))
         return (h, rest, stream), labels == self.target[None, :]
 
     def complete(self, state, need: np.ndarray) -> Population:

@@ -32,12 +32,21 @@ from badminima.errors import InvalidParameterError
 def subspace_applies(function_set, n_points: int, input_dim: int) -> bool:
     """Whether :class:`GaussianSubspace` can sample ``function_set``'s first layer and pays.
 
-    Needs a dense first layer (an MLP or perceptron) with a Gaussian prior and fewer pool
-    points than weights per unit (``n_points < input_dim + bias``).
+    Needs a dense first layer (:meth:`~badminima.classifiers.FunctionSet.dense_first_layer`:
+    an MLP or perceptron) with a Gaussian prior and fewer pool points than weights per unit
+    (``n_points < input_dim + bias``).
     """
-    from badminima.classifiers.mlp import MLP
-    return (isinstance(function_set, MLP) and function_set.prior in GAUSSIAN_PRIORS
-            and n_points < input_dim + int(function_set.bias))
+    layer = function_set.dense_first_layer()
+    return layer is not None and layer[0] in GAUSSIAN_PRIORS and n_points < input_dim + int(layer[1])
+
+
+def require_subspace(function_set, n_points: int, input_dim: int) -> None:
+    """Raise the error of ``sampler = "subspace"`` where :func:`subspace_applies` is false."""
+    if not subspace_applies(function_set, n_points, input_dim):
+        raise InvalidParameterError(
+            "The 'sampler' parameter 'subspace' needs an MLP or perceptron with a Gaussian prior "
+            f"and fewer pool points than inputs per unit. Got {function_set!r} on {n_points} points "
+            f"of dimension {input_dim}.")
 
 
 class GaussianSubspace:
@@ -81,12 +90,17 @@ class GaussianSubspace:
     @classmethod
     def for_function_set(cls, function_set, x: torch.Tensor) -> GaussianSubspace:
         """The subspace of ``function_set``'s first layer (prior std from its fan-in) on ``x``."""
-        kind, std = prior_scale(function_set.prior, x.shape[1])
+        layer = function_set.dense_first_layer()
+        if layer is None:
+            raise InvalidParameterError(
+                f"Exact subspace sampling needs a dense first layer (an MLP or perceptron). Got {function_set!r}.")
+        prior, bias = layer
+        kind, std = prior_scale(prior, x.shape[1])
         if kind != "normal":
             raise InvalidParameterError(
                 f"Exact subspace sampling needs a Gaussian prior ({', '.join(GAUSSIAN_PRIORS)}). "
-                f"Got {function_set.prior!r} instead.")
-        return cls(x, std, function_set.bias)
+                f"Got {prior!r} instead.")
+        return cls(x, std, bias)
 
     def preactivations(self, K: int, units: int, stream: ParameterStream) -> torch.Tensor:
         """Draw first-layer pre-activations ``(K, units, P)`` of K networks on the P points."""

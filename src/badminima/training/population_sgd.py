@@ -48,8 +48,8 @@ def _hinge(out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     return torch.relu(1 + out - true).sum(dim=1).sub(1).mean(dim=1)
 
 
-#: Loss name -> per-member loss ``(K, C, N) outputs, (N,) labels -> (K,)``.
-LOSSES = {"logistic": _logistic, "hinge": _hinge}
+#: Loss name -> per-member loss ``(K, C, N) outputs, (N,) labels -> (K,)`` (``fitting.LOSSES`` are the fit's).
+SGD_LOSSES = {"logistic": _logistic, "hinge": _hinge}
 
 
 @dataclass
@@ -93,7 +93,7 @@ def train_population_sgd(population: Population, x, y, lr: float = 0.5, max_step
     """
     lr = check_real("lr", lr, "train_population_sgd", 0, None, "neither")
     max_steps = check_int("max_steps", max_steps, "train_population_sgd", 1, None)
-    check_choice("loss", loss, "train_population_sgd", LOSSES)
+    check_choice("loss", loss, "train_population_sgd", SGD_LOSSES)
     device = population.device
     params = {k: v.detach().clone().requires_grad_(True) for k, v in population.params.items()}
     trained = Population(population.function_set, params, population.input_shape, population.n_classes)
@@ -101,7 +101,7 @@ def train_population_sgd(population: Population, x, y, lr: float = 0.5, max_step
     yt = torch.as_tensor(np.asarray(y) if not torch.is_tensor(y) else y, device=device).to(torch.int64)
     steps = torch.full((population.K,), max_steps, dtype=torch.int64, device=device)
     active = torch.ones(population.K, dtype=torch.bool, device=device)
-    loss_fn = LOSSES[loss]
+    loss_fn = SGD_LOSSES[loss]
     for step in range(max_steps + 1):
         out = population.function_set.forward(params, xt)
         fits = (labels_from_outputs(out.detach()) == yt[None, :]).all(dim=1)
