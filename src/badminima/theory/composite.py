@@ -143,8 +143,9 @@ class Memorization(Density):
 
     which is *not* ``1 - Z_{n+1}/Z_n`` of the raw D: memorization acts as an effective
     sample-size reduction (exactly ``n r`` to first order in eps). The code computes
-    ``E_{Q_n}[eps]`` directly from the base density's tilted hooks with rate ``r``. D itself
-    (``logpdf``, ``cdf``, ``sample``, ``log_moment``) is the base density's.
+    ``E_{Q_n}[eps]`` directly from the base density's tilted hooks with rate ``r``
+    (``log_acceptance`` is ``log Z_n`` above). D itself (``logpdf``, ``cdf``, ``sample`` and
+    the 0.1 alias ``log_moment``, the raw ``log E_D[(1 - eps)^n]``) is the base density's.
     """
 
     def __init__(self, base, rho):
@@ -157,7 +158,8 @@ class Memorization(Density):
         self._rate = 1.0 - self.rho
 
     def log_moment(self, n):
-        """``log E_D[(1 - eps)^n]`` of the raw D (the acceptance is ``log_acceptance``)."""
+        """``log E_D[(1 - eps)^n]`` of the raw D: see :meth:`Density.log_moment` (the acceptance
+        ``log Z_n`` is :meth:`~badminima.theory.Density.log_acceptance`)."""
         return self.base.log_moment(n)
 
     def _log_z(self, n, r):
