@@ -16,7 +16,7 @@ from badminima.fitting.predictive import (
     spread_of,
 )
 from badminima.fitting.solvers import solve
-from badminima.validation import Interval, Options
+from badminima.validation import Interval, Options, check_real
 
 LOSSES = ("wls", "likelihood")
 _OWNER = "LearningCurveFit"
