@@ -1,7 +1,8 @@
 """badminima: how classifiers that reach zero training error generalize.
 
 Layers (lower never import higher): theory, data, classifiers, sampling, training,
-fitting, experiments, report, cli. See docs/science.md for the science.
+fitting, experiments, report, cli (docs/architecture.md: how they fit together, with a
+glossary). See docs/science.md for the science.
 
 The main names of every layer are available here, each imported on first use (so
 ``import badminima`` does not import torch)::

@@ -2,7 +2,8 @@
 
 "The 'eps0' parameter of bad_fraction must be a float in (0, 1). Got 1.5 instead."
 
-Scalar checks (:func:`check_real`, :func:`check_int`, :func:`check_choice`, ...) and
+Scalar checks (:func:`check_real`, :func:`check_int`, :func:`check_choice`, ...), array checks
+(:func:`check_sample_sizes`, :func:`check_unit_interval`), :func:`as_generator`, and
 declared rules (:class:`Interval`, :class:`Options`, :class:`Each`, :class:`Device`, checked
 by :func:`validate_fields`), with which a class states each parameter's domain once.
 """
@@ -96,12 +97,43 @@ def check_sample_sizes(name: str, n, owner: str) -> np.ndarray:
     return arr
 
 
-def check_choice(name: str, value, owner: str, choices) -> str:
-    """Return ``value`` after checking it is one of ``choices``."""
-    choices = tuple(choices)
-    if value not in choices:
+def check_unit_interval(name: str, x, owner: str, closed: bool = False) -> np.ndarray:
+    """Return ``x`` as a float array with every entry in (0, 1) (``closed``: [0, 1])."""
+    interval = "[0, 1]" if closed else "(0, 1)"
+    try:
+        arr = np.asarray(x, dtype=float)
+    except (TypeError, ValueError) as exc:
         raise InvalidParameterError(
-            f"The {name!r} parameter of {owner} must be one of {', '.join(map(repr, choices))}. "
+            f"The {name!r} parameter of {owner} must be a float in {interval}. Got {x!r} instead.") from exc
+    ok = (arr >= 0) & (arr <= 1) if closed else (arr > 0) & (arr < 1)
+    if not np.all(ok):
+        bad = arr[~ok].ravel()[0]
+        raise InvalidParameterError(
+            f"The {name!r} parameter of {owner} must be a float in {interval}. Got {_shown(bad)} instead.")
+    return arr
+
+
+def as_generator(rng, owner: str, name: str = "rng") -> np.random.Generator:
+    """A numpy Generator from a Generator or an int seed (explicit randomness only)."""
+    if isinstance(rng, np.random.Generator):
+        return rng
+    if isinstance(rng, (int, np.integer)) and not isinstance(rng, bool):
+        return np.random.default_rng(int(rng))
+    raise InvalidParameterError(
+        f"The {name!r} parameter of {owner} must be a numpy Generator or an int seed. Got {rng!r} instead.")
+
+
+def check_choice(name: str, value, owner: str | None, choices) -> str:
+    """Return ``value`` after checking it is one of ``choices`` (``owner`` None: not named)."""
+    try:
+        found = value in choices  # a Registry also finds its aliases
+    except TypeError:  # e.g. an unhashable value against a dict's keys
+        found = False
+    if not found:
+        choices = tuple(choices)
+        of_owner = "" if owner is None else f" of {owner}"
+        raise InvalidParameterError(
+            f"The {name!r} parameter{of_owner} must be one of {', '.join(map(repr, choices))}. "
             f"Got {_shown(value)} instead.")
     return value
 

@@ -108,3 +108,19 @@ def test_cli_bad_input_one_line_exit_2(args, capsys):
     assert main(["theory", *args]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and err.startswith("badminima theory: error:")
+
+
+@pytest.mark.parametrize("name, args", [
+    ("log_acceptance", ([0, 10, 1e6],)), ("learning_curve", ([1, 50],)), ("error_std", ([1, 50],)),
+    ("bad_fraction", (0.1, [1, 50])), ("log_bad_fraction", (0.1, [1, 50])),
+    ("bad_fraction_bound", (0.1, [1, 50])), ("log_bad_fraction_bound", (0.1, [1, 50])),
+    ("sample_size", (0.2, 0.05)),
+])
+def test_functions_are_the_density_methods(name, args):
+    """Each function of quantities/bounds is its Density method (same numbers), spec or object."""
+    import badminima.theory as theory
+    spec = "beta:a=2,b=30"
+    expected = getattr(parse_density_spec(spec), name)(*args)
+    for density in (spec, parse_density_spec(spec)):
+        got = getattr(theory, name)(density, *args)
+        assert repr(got) == repr(expected)

@@ -22,10 +22,11 @@ import torch.nn.functional as F
 from badminima.classifiers.population import FunctionSet
 from badminima.classifiers.priors import PRIORS, draw_dense_layers
 from badminima.errors import InvalidParameterError
+from badminima.registry import Registry
 from badminima.validation import check_choice, check_int
 
 #: Activation name -> (function, module class).
-ACTIVATIONS = {"relu": (torch.relu, torch.nn.ReLU), "tanh": (torch.tanh, torch.nn.Tanh)}
+ACTIVATIONS = Registry({"relu": (torch.relu, torch.nn.ReLU), "tanh": (torch.tanh, torch.nn.Tanh)})
 #: In-place versions, used when no gradient is needed (saves one pass over memory).
 _ACT_INPLACE = {"relu": torch.relu_, "tanh": torch.tanh_}
 

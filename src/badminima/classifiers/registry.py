@@ -8,10 +8,10 @@ from badminima.classifiers.cnn import LeNet
 from badminima.classifiers.mlp import MLP, Perceptron
 from badminima.classifiers.population import FunctionSet
 from badminima.errors import InvalidParameterError
-from badminima.validation import check_choice
+from badminima.registry import Registry
 
 #: Registry name -> function-set class.
-FUNCTION_SETS = {"mlp": MLP, "perceptron": Perceptron, "lenet": LeNet}
+FUNCTION_SETS: Registry[type[FunctionSet]] = Registry({"mlp": MLP, "perceptron": Perceptron, "lenet": LeNet})
 
 
 def make_function_set(arch: str, **options) -> FunctionSet:
@@ -22,8 +22,7 @@ def make_function_set(arch: str, **options) -> FunctionSet:
     InvalidParameterError
         For an unknown ``arch`` or an option the function set does not take.
     """
-    check_choice("arch", arch, "make_function_set", FUNCTION_SETS)
-    cls = FUNCTION_SETS[arch]
+    cls = FUNCTION_SETS.lookup(arch, parameter="arch", owner="make_function_set")
     allowed = set(inspect.signature(cls.__init__).parameters) - {"self"}
     unknown = sorted(set(options) - allowed)
     if unknown:

@@ -11,9 +11,10 @@ from badminima.data.digits import load_digits_dataset
 from badminima.data.mnist import load_fashion_mnist, load_mnist
 from badminima.data.synthetic import load_synthetic_linear, load_synthetic_mlp
 from badminima.errors import InvalidParameterError
+from badminima.registry import Registry
 
 #: name -> loader ``f(data_dir=None, seed=0, **options) -> Dataset``.
-DATASETS: dict[str, Callable[..., Dataset]] = {
+DATASETS: Registry[Callable[..., Dataset]] = Registry({
     "synthetic-linear": load_synthetic_linear,
     "synthetic-mlp": load_synthetic_mlp,
     "digits": load_digits_dataset,
@@ -21,7 +22,7 @@ DATASETS: dict[str, Callable[..., Dataset]] = {
     "fashion-mnist": load_fashion_mnist,
     "cifar10": load_cifar10,
     "imagefolder": load_imagefolder,
-}
+})
 
 
 def dataset_options(name: str) -> list[str]:
@@ -31,12 +32,7 @@ def dataset_options(name: str) -> list[str]:
 
 
 def _loader(name: str) -> Callable[..., Dataset]:
-    try:
-        return DATASETS[name]
-    except (KeyError, TypeError):
-        raise InvalidParameterError(
-            f"The 'name' parameter of load_dataset must be one of {', '.join(map(repr, DATASETS))}. "
-            f"Got {name!r} instead.") from None
+    return DATASETS.lookup(name, parameter="name", owner="load_dataset")
 
 
 def load_dataset(name: str, data_dir=None, classes: Sequence | None = None, seed: int = 0,

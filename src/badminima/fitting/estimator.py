@@ -17,22 +17,17 @@ from badminima.fitting.predictive import (
 )
 from badminima.fitting.prior import resolve_prior
 from badminima.fitting.solvers import solve
-from badminima.validation import check_choice, check_int, check_real
+from badminima.validation import Interval, Options, check_real
+
+
+class _PriorRule:
+    """The ``prior`` parameter: a learned-prior name, a prior object or ``"none"`` (:func:`resolve_prior`)."""
+
+    def check(self, name: str, value, owner: str):
+        return resolve_prior(value, owner)
 
 LOSSES = ("wls", "likelihood")
 _OWNER = "LearningCurveFit"
-
-
-def _choice(choices):
-    return lambda name, value: check_choice(name, value, _OWNER, choices)
-
-
-def _integer(low):
-    return lambda name, value: check_int(name, value, _OWNER, low)
-
-
-def _fraction_up_to_one(name, value):
-    return check_real(name, value, _OWNER, 0, 1, "right")
 
 
 class LearningCurveFit(BaseEstimator):
@@ -91,16 +86,16 @@ class LearningCurveFit(BaseEstimator):
     True
     """
 
-    #: The rule of each parameter, declared once and applied in :meth:`fit`
-    #: (the role of scikit-learn's ``_parameter_rules``).
+    #: The rule of each parameter (the shared rules of :mod:`badminima.validation`), declared
+    #: once and applied in :meth:`fit` (the role of scikit-learn's ``_parameter_constraints``).
     _parameter_rules = {
-        "model": _choice(MODEL_NAMES),
-        "loss": _choice(LOSSES),
-        "n_starts": _integer(1),
-        "n_bootstrap": _integer(0),
-        "seed": _integer(0),
-        "eps_max": _fraction_up_to_one,
-        "prior": lambda name, value: resolve_prior(value, _OWNER),
+        "model": Options(MODEL_NAMES),
+        "loss": Options(LOSSES),
+        "n_starts": Interval(int, 1),
+        "n_bootstrap": Interval(int, 0),
+        "seed": Interval(int, 0),
+        "eps_max": Interval(float, 0, 1, "right"),
+        "prior": _PriorRule(),
     }
 
     def __init__(self, model: str = "auto", loss: str = "wls", n_starts: int = 4,
@@ -116,7 +111,7 @@ class LearningCurveFit(BaseEstimator):
 
     def _validated_params(self) -> dict:
         """Every parameter checked by its rule in :attr:`_parameter_rules`."""
-        return {name: rule(name, getattr(self, name))
+        return {name: rule.check(name, getattr(self, name), _OWNER)
                 for name, rule in self._parameter_rules.items()}
 
     def fit(self, n, errors) -> "LearningCurveFit":

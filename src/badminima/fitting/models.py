@@ -15,7 +15,7 @@ Two more kinds are registered here so that every name has one spec (:func:`get_m
 * ``combination``: ``auto`` (:mod:`badminima.fitting.auto`), a weighted combination of the
   other models whose reported parameters are the weights.
 
-:data:`badminima.fitting.estimator.SOLVERS` maps each kind to its solver.
+:data:`badminima.fitting.solvers.SOLVERS` maps each kind to its solver.
 
 Memorization model (chosen here, docs/science.md section 3): a Shifted Beta base
 ``D(eps)`` above the floor ``eps_min`` with shapes ``(a, b)``, whose members memorize a
@@ -36,6 +36,7 @@ import numpy as np
 from badminima.errors import InvalidParameterError
 from badminima.fitting import laws
 from badminima.fitting.data import CurveData
+from badminima.registry import Registry
 
 
 @dataclass(frozen=True)
@@ -194,7 +195,7 @@ def _build_rare_good_tail(theta, eps_max):
 
 _FLOOR = (0.0, None)
 
-MODELS: dict[str, ModelSpec] = {spec.name: spec for spec in (
+MODELS: Registry[ModelSpec] = Registry({spec.name: spec for spec in (
     ModelSpec("auto", "combination", (), (), (),
               description="combination of the models, weights from leave-later-sizes-out"),
     ModelSpec("shifted-beta", "density", ("eps_min", "a", "b"),
@@ -234,7 +235,7 @@ MODELS: dict[str, ModelSpec] = {spec.name: spec for spec in (
     ModelSpec("last", "baseline", ("a",), ((0.0, 1.0),), (False,), None,
               formula=laws.constant, floor="a",
               description="the mean at the largest fitted n (baseline)"),
-)}
+)})
 
 #: Every model name the CLI accepts, in display order.
 MODEL_NAMES = tuple(MODELS)

@@ -15,34 +15,28 @@ from __future__ import annotations
 
 import numpy as np
 
-from badminima.theory import (
-    Empirical,
-    SphericalPerceptron,
-    bad_fraction,
-    bad_fraction_bound,
-    error_std,
-    learning_curve,
-    log_acceptance,
-    posterior,
-)
+from badminima.registry import Registry
+from badminima.theory import bad_fraction, bad_fraction_bound, error_std, learning_curve, log_acceptance, posterior
+from badminima.theory.specs import DENSITIES as _THEORY_DENSITIES
 from badminima.validation import check_int
 
-#: Name -> builder of the density a run is compared with: fn(test_errors, input_dim) -> density.
-DENSITIES = {
-    "empirical": lambda errors, dim: Empirical(errors),
-    "perceptron": lambda errors, dim: SphericalPerceptron(dim),
+#: The densities a run is compared with: the ``empirical`` and ``perceptron`` families of
+#: the one density registry (:data:`badminima.theory.specs.DENSITIES`).
+DENSITIES = Registry({name: _THEORY_DENSITIES[name] for name in ("empirical", "perceptron")})
+
+#: How a run fills each family's parameters: fn(test_errors, input_dim) -> keywords.
+_RUN_PARAMETERS = {
+    "empirical": lambda errors, input_dim: {"errors": errors},
+    "perceptron": lambda errors, input_dim: {"N": input_dim},
 }
 
 
 def make_density(name: str, test_errors, input_dim: int):
     """The theory density ``name`` (``empirical`` or ``perceptron``) for a run."""
-    from badminima.errors import InvalidParameterError
-    if name not in DENSITIES:
-        raise InvalidParameterError(
-            f"The 'density' parameter must be one of {', '.join(map(repr, DENSITIES))}. Got {name!r} instead.")
+    family = DENSITIES.lookup(name, parameter="density")
     if name == "perceptron":
         check_int("input_dim", input_dim, "SphericalPerceptron", 2, None)
-    return DENSITIES[name](np.asarray(test_errors, dtype=float), input_dim)
+    return family.build(**_RUN_PARAMETERS[name](np.asarray(test_errors, dtype=float), input_dim))
 
 
 def _survivor_hist(density, n: np.ndarray, edges: np.ndarray) -> np.ndarray:

@@ -33,9 +33,10 @@ import numpy as np
 from scipy.optimize import linprog
 
 from badminima.errors import DataError, InvalidParameterError
+from badminima.registry import Registry
 from badminima.sampling.version_space_hit_and_run import run_hit_and_run
 from badminima.sampling.version_space_hmc import run_reflective_hmc
-from badminima.validation import check_choice, check_int
+from badminima.validation import check_int
 
 __all__ = ["METHODS", "VersionSpaceSample", "constraint_matrix", "chebyshev_direction",
            "sample_version_space", "angle_error"]
@@ -52,10 +53,10 @@ class _Method:
 
 #: Sampling kernels by name; ``burn_in`` and ``thin`` count the kernel's own steps
 #: (hit-and-run moves or HMC trajectories).
-METHODS = {
+METHODS = Registry({
     "hit_and_run": _Method(run_hit_and_run, burn_in=lambda dim: 100 * dim, thin=lambda dim: 4 * dim),
     "hmc": _Method(run_reflective_hmc, burn_in=lambda dim: 20, thin=lambda dim: 1),
-}
+})
 
 
 @dataclass(frozen=True)
@@ -180,7 +181,7 @@ def sample_version_space(X, y, n_samples: int = 500, n_chains: int = 4, method: 
     owner = "sample_version_space"
     A = constraint_matrix(X, y)
     dim = A.shape[1]
-    kernel = METHODS[check_choice("method", method, owner, METHODS)]
+    kernel = METHODS.lookup(method, parameter="method", owner=owner)
     n_samples = check_int("n_samples", n_samples, owner, 1)
     n_chains = check_int("n_chains", n_chains, owner, 1)
     burn_in = check_int("burn_in", kernel.burn_in(dim) if burn_in is None else burn_in, owner, 0)

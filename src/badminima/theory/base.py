@@ -23,20 +23,43 @@ because the affine map reduces the eps-level problem to the unit one exactly:
 closed forms overrides the unit hooks ``_u_log_z``, ``_u_mean_std``, ``_u_log_cdf_sf``
 (and ``_posterior``); densities that are not unit-level (finite sets, mixtures) override
 the eps-level hooks ``_log_z``, ``_mean_var``, ``_log_cdf_sf``, ``_posterior``, ``_logpdf``.
+Composite densities call those of their parts through the public, non-validating
+``tilted_log_z``, ``tilted_mean_var``, ``tilted_mean_std``, ``tilted_log_cdf_sf``,
+``tilted_posterior``, ``consistency_rate`` and ``eps1_candidates``.
+
+Every section-2 quantity is a method here (``log_acceptance``, ``learning_curve``,
+``error_std``, ``posterior``, ``bad_fraction``, ``log_bad_fraction``, ``bad_fraction_bound``,
+``log_bad_fraction_bound``, ``sample_size``), as ``scipy.stats`` distributions carry ``pdf``
+and ``sf``; the functions of :mod:`badminima.theory.quantities` and
+:mod:`badminima.theory.bounds` are one-line wrappers that also accept a spec string.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 from scipy.special import expit
 
 from badminima.errors import InvalidParameterError
+from badminima.search import smallest_n
 from badminima.theory import _quadrature
-from badminima.theory._validate import as_generator
-from badminima.validation import check_sample_sizes
+from badminima.theory._eps1 import best_log_bound
+from badminima.validation import as_generator, check_sample_sizes, check_unit_interval
 
 _PPF_ITERATIONS = 64
 _SAMPLE_TABLE_STEP = 0.004
+
+
+@dataclass(frozen=True)
+class SampleSize:
+    """Smallest n with ``B_n(eps0) <= delta``: from the exact B_n and from the bound.
+
+    ``None`` where no finite n reaches delta (D has no mass at or below eps0).
+    """
+
+    exact: int | None
+    from_bound: int | None
 
 
 class Density:
@@ -101,11 +124,6 @@ class Density:
         rng = as_generator(rng, f"{type(self).__name__}.sample")
         return self._sample(size, rng)
 
-    def log_moment(self, n):
-        """``log Z_n = log E_D[(1 - eps)^n]``, vectorized over ``n``."""
-        n = check_sample_sizes("n", n, f"{type(self).__name__}.log_moment")
-        return self._log_z(n, 1.0)[()]
-
     def mean(self) -> float:
         """``E_D[eps]``."""
         return float(self._mean_var(np.asarray(0.0), 1.0)[0])
@@ -119,50 +137,193 @@ class Density:
         return float(np.sqrt(self.var()))
 
     # ------------------------------------- section-2 quantities (scipy.stats style methods)
-    # Each delegates to the function of the same name (badminima.theory.quantities / bounds),
-    # so a frozen density answers ``Beta(2, 30).learning_curve(n)``.
+    # The functions of badminima.theory (quantities, bounds) are one-line wrappers of these
+    # that also take a spec string; error messages name the function (``learning_curve``).
     def log_acceptance(self, n):
-        """``log Z_n``: see :func:`badminima.theory.log_acceptance` (docs/science.md §2)."""
-        from badminima.theory.quantities import log_acceptance
-        return log_acceptance(self, n)
+        """``log Z_n``: log probability that a prior draw has zero training error on n samples.
+
+        Notes
+        -----
+        ``Z_n = E_D[(1 - eps)^n]`` (docs/science.md §2): the acceptance rate of Guess & Check.
+        For :class:`~badminima.theory.Memorization`, ``E_D[(1 - (1 - rho) eps)^n]``.
+        ``Z_0 = 1`` exactly.
+        """
+        n = check_sample_sizes("n", n, "log_acceptance")
+        # Z_0 = E_D[1] = 1 for every (normalized) density: exactly 0, not quadrature's 1e-15
+        return np.where(n == 0, 0.0, self._log_z(n, 1.0))[()]
+
+    def log_moment(self, n):
+        """``log E_D[(1 - eps)^n]`` of the prior D itself: the 0.1 name, kept as an alias.
+
+        Equal to :meth:`log_acceptance` (the one name for ``log Z_n``) except that it is the
+        raw quadrature value at ``n = 0`` and that, for
+        :class:`~badminima.theory.Memorization`, it ignores ``rho`` (the moment of the base D).
+        """
+        n = check_sample_sizes("n", n, f"{type(self).__name__}.log_moment")
+        return self._log_z(n, 1.0)[()]
 
     def learning_curve(self, n):
-        """``E_n``: see :func:`badminima.theory.learning_curve` (docs/science.md §2)."""
-        from badminima.theory.quantities import learning_curve
-        return learning_curve(self, n)
+        """``E_n``: mean true error of a random global minimum after n samples.
+
+        Notes
+        -----
+        ``E_n = int eps Q_n(eps) d eps = 1 - Z_{n+1} / Z_n`` (docs/science.md §2), evaluated as
+        the mean of Q_n directly (closed form or quadrature), which keeps full relative
+        precision when ``E_n`` is tiny and ``1 - Z_{n+1}/Z_n`` would cancel.
+        """
+        n = check_sample_sizes("n", n, "learning_curve")
+        return self._mean_var(n, 1.0)[0][()]
 
     def error_std(self, n):
-        """Spread of the true error under Q_n: see :func:`badminima.theory.error_std`."""
-        from badminima.theory.quantities import error_std
-        return error_std(self, n)
+        """Standard deviation of the true error under Q_n (docs/science.md §2, "Spread").
+
+        Notes
+        -----
+        ``Var_n = Z_{n+2}/Z_n - (Z_{n+1}/Z_n)^2`` in exact arithmetic; computed as the central
+        second moment of Q_n so that it does not cancel, and in units of the mean (closed
+        forms: in log space) so that the std of n = 1e300 (about 1e-300) does not underflow.
+        """
+        n = check_sample_sizes("n", n, "error_std")
+        return self._mean_std(n, 1.0)[1][()]
 
     def posterior(self, n) -> "Density":
-        """``Q_n`` as a density: see :func:`badminima.theory.posterior` (docs/science.md §2)."""
-        from badminima.theory.quantities import posterior
-        return posterior(self, n)
+        """Q_n as a density object (``logpdf``, ``cdf``, ``ppf``, ``sample``, ...); scalar ``n``.
+
+        Notes
+        -----
+        ``Q_n(eps) = D(eps) (1 - eps)^n / Z_n`` (docs/science.md §2): the density of the true
+        error among classifiers with zero training error, in the annealed approximation.
+        """
+        n = check_sample_sizes("n", n, "posterior")
+        if n.ndim != 0:
+            raise InvalidParameterError(
+                f"The 'n' parameter of posterior must be a single non-negative integer. Got shape {n.shape}.")
+        return self._posterior(float(n), 1.0)
 
     def bad_fraction(self, eps0, n):
-        """``B_n(eps0)``: see :func:`badminima.theory.bad_fraction` (docs/science.md §2)."""
-        from badminima.theory.quantities import bad_fraction
-        return bad_fraction(self, eps0, n)
+        """``B_n(eps0)``: the fraction of global minima whose true error exceeds ``eps0``.
+
+        Notes
+        -----
+        ``B_n(eps0) = int_{eps0}^1 Q_n(eps) d eps`` (docs/science.md §2), computed as the upper
+        tail of Q_n in log space (``1 - I_{eps0}(a, b + n)`` for Beta). Broadcasts ``eps0``
+        with ``n``.
+        """
+        return np.exp(self._log_bad_fraction(eps0, n, "bad_fraction"))
+
+    def log_bad_fraction(self, eps0, n):
+        """``log B_n(eps0)``, finite where ``B_n`` itself underflows (n = 1e6 and beyond).
+
+        Notes
+        -----
+        The log upper tail of Q_n that :meth:`bad_fraction` exponentiates (docs/science.md §2).
+        """
+        return self._log_bad_fraction(eps0, n, "log_bad_fraction")
+
+    def bad_fraction_bound(self, eps0, n):
+        """The exponential bound on ``B_n(eps0)`` with the best ``eps1``: ``(bound, eps1)``.
+
+        See :meth:`log_bad_fraction_bound` for the formula; the bound is capped at 1.
+        """
+        log_b, eps1 = self._log_bad_fraction_bound(eps0, n, "bad_fraction_bound")
+        return np.exp(np.minimum(log_b, 0.0))[()], eps1
 
     def bound(self, eps0, n):
-        """``(bound, eps1)`` on ``B_n(eps0)``: see :func:`badminima.theory.bad_fraction_bound`."""
-        from badminima.theory.bounds import bad_fraction_bound
-        return bad_fraction_bound(self, eps0, n)
+        """Alias of :meth:`bad_fraction_bound` (the name of the function it mirrors)."""
+        return self.bad_fraction_bound(eps0, n)
 
-    def sample_size(self, eps0: float, delta: float):
-        """Smallest n with ``B_n(eps0) <= delta``: see :func:`badminima.theory.sample_size`."""
-        from badminima.theory.bounds import sample_size
-        return sample_size(self, eps0, delta)
+    def log_bad_fraction_bound(self, eps0, n):
+        """Log of the exponential bound on ``B_n(eps0)`` with the best ``eps1``: ``(log_bound, eps1)``.
+
+        Not capped at 0 (a positive value says by how much the bound is vacuous) and finite
+        where the bound itself underflows.
+
+        Notes
+        -----
+        For every ``eps1 < eps0`` (docs/science.md §2),
+
+        .. math::
+
+            B_n(\\epsilon_0) \\le \\left(\\frac{1 - \\epsilon_0}{1 - \\epsilon_1}\\right)^n
+            \\frac{P_D(\\epsilon > \\epsilon_0)}{P_D(\\epsilon \\le \\epsilon_1)},
+
+        because ``(1 - eps)^n <= (1 - eps0)^n`` above eps0 and ``>= (1 - eps1)^n`` below eps1.
+        The same argument with ``(1 - r eps)^n`` covers :class:`Memorization`. The best eps1 is
+        found on the atoms for empirical densities (the bound is smallest there) and by a
+        refined grid search otherwise; any eps1 gives a valid bound. When D puts no mass at or
+        below any eps1 < eps0 the log bound is ``inf`` (eps1 is then NaN).
+        """
+        return self._log_bad_fraction_bound(eps0, n, "log_bad_fraction_bound")
+
+    def sample_size(self, eps0: float, delta: float) -> SampleSize:
+        """Smallest training-set size with at most a fraction ``delta`` of bad global minima.
+
+        Notes
+        -----
+        ``B_n(eps0)`` and its bound are non-increasing in n (reweighting by the decreasing
+        ``(1 - eps)`` moves Q_n to smaller errors), so a doubling search followed by a batched
+        bisection (:func:`badminima.search.smallest_n`) finds the smallest n for each
+        (docs/science.md §2, last item). n is searched up to ``2**62``.
+        """
+        eps0 = float(check_unit_interval("eps0", eps0, "sample_size"))
+        delta = float(check_unit_interval("delta", delta, "sample_size"))
+        exact = smallest_n(lambda n: self.bad_fraction(eps0, n), delta)
+        from_bound = smallest_n(lambda n: self.bad_fraction_bound(eps0, n)[0], delta)
+        return SampleSize(exact=exact, from_bound=from_bound)
+
+    def _log_bad_fraction(self, eps0, n, owner: str):
+        eps0 = check_unit_interval("eps0", eps0, owner)
+        n = check_sample_sizes("n", n, owner)
+        eps0, n = np.broadcast_arrays(eps0, n)
+        return self._log_cdf_sf(eps0, n, 1.0)[1][()]
+
+    def _log_bad_fraction_bound(self, eps0, n, owner: str):
+        eps0 = check_unit_interval("eps0", eps0, owner)
+        n = check_sample_sizes("n", n, owner)
+        eps0, n = (np.array(x, dtype=float) for x in np.broadcast_arrays(eps0, n))
+        log_sf0 = self._log_cdf_sf(eps0, 0.0, 1.0)[1]
+        log_b, eps1 = best_log_bound(self.logcdf, self._lo, eps0, n, self._consistency_rate, log_sf0,
+                                     self._eps1_candidates(eps0))
+        return log_b[()], eps1[()]
+
+    # ---------------------------------------------- tilted hooks, public for composites
+    # Non-validating: ``n`` (and ``eps``) are float arrays already checked by a public method.
+    # Composite densities (Mixture, Memorization) call these on their parts; a family
+    # overrides the private hook of the same name.
+    def tilted_log_z(self, n, r):
+        """``log Z(n, r) = log E_D[(1 - r eps)^n]``."""
+        return self._log_z(n, r)
+
+    def tilted_mean_var(self, n, r):
+        """``(mean, variance)`` of ``Q_{n,r}``."""
+        return self._mean_var(n, r)
+
+    def tilted_mean_std(self, n, r):
+        """``(mean, standard deviation)`` of ``Q_{n,r}`` (the std without underflow)."""
+        return self._mean_std(n, r)
+
+    def tilted_log_cdf_sf(self, eps, n, r):
+        """``(log P_Q(eps' <= eps), log P_Q(eps' > eps))`` under ``Q_{n,r}``."""
+        return self._log_cdf_sf(eps, n, r)
+
+    def tilted_posterior(self, n: float, r: float) -> "Density":
+        """``Q_{n,r}`` as a density."""
+        return self._posterior(n, r)
+
+    @property
+    def consistency_rate(self) -> float:
+        """Rate r of the consistency probability ``(1 - r eps)^n`` (1: separable)."""
+        return self._consistency_rate
+
+    def eps1_candidates(self, eps0):
+        """Candidate eps1 values for the exponential bound, or None for a continuous search."""
+        return self._eps1_candidates(eps0)
 
     @property
     def _consistency_rate(self) -> float:
-        """Rate r of the consistency probability ``(1 - r eps)^n`` (1: separable)."""
         return 1.0
 
     def _eps1_candidates(self, eps0):
-        """Candidate eps1 values for the exponential bound, or None for a continuous search."""
         return None
 
     # ------------------------------------------------------ eps-level tilted hooks

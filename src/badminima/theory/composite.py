@@ -50,7 +50,7 @@ class Mixture(Density):
         return np.stack([np.asarray(v, dtype=float) for v in values])
 
     def _log_post_weights(self, n, r):
-        log_z = self._stack([c._log_z(n, r) for c in self.components])
+        log_z = self._stack([c.tilted_log_z(n, r) for c in self.components])
         log_z = log_z + self._log_weights.reshape((-1,) + (1,) * (log_z.ndim - 1))
         total = logsumexp(log_z, axis=0)
         return log_z - total, total
@@ -62,7 +62,7 @@ class Mixture(Density):
         n = np.asarray(n, dtype=float)
         log_pi, _ = self._log_post_weights(n, r)
         pi = np.exp(log_pi)
-        parts = [c._mean_var(n, r) for c in self.components]
+        parts = [c.tilted_mean_var(n, r) for c in self.components]
         means = self._stack([m for m, _ in parts])
         variances = self._stack([v for _, v in parts])
         mean = np.sum(pi * means, axis=0)
@@ -72,7 +72,7 @@ class Mixture(Density):
     def _log_cdf_sf(self, eps, n, r):
         eps, n = np.broadcast_arrays(np.asarray(eps, dtype=float), np.asarray(n, dtype=float))
         log_pi, _ = self._log_post_weights(n, r)
-        parts = [c._log_cdf_sf(eps, n, r) for c in self.components]
+        parts = [c.tilted_log_cdf_sf(eps, n, r) for c in self.components]
         log_cdf = logsumexp(log_pi + self._stack([p[0] for p in parts]), axis=0)
         log_sf = logsumexp(log_pi + self._stack([p[1] for p in parts]), axis=0)
         return log_cdf, log_sf
@@ -81,7 +81,7 @@ class Mixture(Density):
         log_pi, _ = self._log_post_weights(np.asarray(float(n)), r)
         pi = np.exp(log_pi)
         keep = pi > 0
-        return Mixture([c._posterior(n, r) for c, k in zip(self.components, keep) if k], pi[keep])
+        return Mixture([c.tilted_posterior(n, r) for c, k in zip(self.components, keep) if k], pi[keep])
 
     def _logpdf(self, eps):
         parts = self._stack([c.logpdf(eps) for c in self.components])
@@ -90,12 +90,12 @@ class Mixture(Density):
     def _sample(self, size, rng):
         total = int(np.prod(size))
         counts = rng.multinomial(total, self.weights)
-        draws = np.concatenate([c._sample(int(k), rng) for c, k in zip(self.components, counts)])
+        draws = np.concatenate([c.sample(int(k), rng) for c, k in zip(self.components, counts)])
         return rng.permutation(draws).reshape(size)
 
     @property
     def _consistency_rate(self) -> float:
-        rates = {c._consistency_rate for c in self.components}
+        rates = {c.consistency_rate for c in self.components}
         if len(rates) != 1:
             raise InvalidParameterError(
                 "The exponential bound needs one consistency rate; the components of this Mixture "
@@ -103,7 +103,7 @@ class Mixture(Density):
         return rates.pop()
 
     def _eps1_candidates(self, eps0):
-        found = [c._eps1_candidates(eps0) for c in self.components]
+        found = [c.eps1_candidates(eps0) for c in self.components]
         if any(f is None for f in found):
             return None
         return np.unique(np.concatenate(found))
@@ -143,8 +143,9 @@ class Memorization(Density):
 
     which is *not* ``1 - Z_{n+1}/Z_n`` of the raw D: memorization acts as an effective
     sample-size reduction (exactly ``n r`` to first order in eps). The code computes
-    ``E_{Q_n}[eps]`` directly from the base density's tilted hooks with rate ``r``. D itself
-    (``logpdf``, ``cdf``, ``sample``, ``log_moment``) is the base density's.
+    ``E_{Q_n}[eps]`` directly from the base density's tilted hooks with rate ``r``
+    (``log_acceptance`` is ``log Z_n`` above). D itself (``logpdf``, ``cdf``, ``sample`` and
+    the 0.1 alias ``log_moment``, the raw ``log E_D[(1 - eps)^n]``) is the base density's.
     """
 
     def __init__(self, base, rho):
@@ -157,39 +158,40 @@ class Memorization(Density):
         self._rate = 1.0 - self.rho
 
     def log_moment(self, n):
-        """``log E_D[(1 - eps)^n]`` of the raw D (the acceptance is ``log_acceptance``)."""
+        """``log E_D[(1 - eps)^n]`` of the raw D: see :meth:`Density.log_moment` (the acceptance
+        ``log Z_n`` is :meth:`~badminima.theory.Density.log_acceptance`)."""
         return self.base.log_moment(n)
 
     def _log_z(self, n, r):
-        return self.base._log_z(n, r * self._rate)
+        return self.base.tilted_log_z(n, r * self._rate)
 
     def _mean_var(self, n, r):
-        return self.base._mean_var(n, r * self._rate)
+        return self.base.tilted_mean_var(n, r * self._rate)
 
     def _mean_std(self, n, r):
-        return self.base._mean_std(n, r * self._rate)
+        return self.base.tilted_mean_std(n, r * self._rate)
 
     def _log_cdf_sf(self, eps, n, r):
-        return self.base._log_cdf_sf(eps, n, r * self._rate)
+        return self.base.tilted_log_cdf_sf(eps, n, r * self._rate)
 
     def _posterior(self, n, r):
-        return Memorization(self.base._posterior(n, r * self._rate), self.rho)
+        return Memorization(self.base.tilted_posterior(n, r * self._rate), self.rho)
 
     def _logpdf(self, eps):
-        return self.base._logpdf(eps)
+        return self.base.logpdf(eps)
 
     def _ppf(self, q):
-        return self.base._ppf(q)
+        return self.base.ppf(q)
 
     def _sample(self, size, rng):
-        return self.base._sample(size, rng)
+        return self.base.sample(size, rng)
 
     @property
     def _consistency_rate(self) -> float:
-        return self._rate * self.base._consistency_rate
+        return self._rate * self.base.consistency_rate
 
     def _eps1_candidates(self, eps0):
-        return self.base._eps1_candidates(eps0)
+        return self.base.eps1_candidates(eps0)
 
     def __repr__(self) -> str:
         return f"Memorization({self.base!r}, rho={self.rho:g})"

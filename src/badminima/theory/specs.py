@@ -2,38 +2,69 @@
 
 Grammar: ``NAME[:KEY=VALUE[,KEY=VALUE...]]``, or ``empirical:PATH`` where PATH is a 1-D
 ``.npy`` array of errors (loaded with ``allow_pickle=False``) or a ``.txt``/``.csv`` file
-with one error per line. Names: ``beta``, ``shifted-beta``, ``power-law``, ``perceptron``,
-``tail``, ``empirical``.
+with one error per line. Names: the keys of :data:`DENSITIES` (``beta``, ``shifted-beta``, ``power-law``,
+``perceptron``, ``tail``, ``empirical``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
 from badminima.errors import InvalidParameterError
+from badminima.registry import Registry
 from badminima.theory.base import Density
 from badminima.theory.empirical import Empirical
 from badminima.theory.families import Beta, PowerLaw, RareGoodTail, ShiftedBeta, SphericalPerceptron
 
 
 @dataclass(frozen=True)
-class _Family:
+class DensityFamily:
+    """A density family as a spec names it: its constructor and its parameter names.
+
+    ``aliases``: alternative parameter name -> the constructor's name (``dim`` -> ``N``).
+    """
+
     build: Callable[..., Density]
     required: tuple[str, ...]
     optional: tuple[str, ...] = ()
+    aliases: Mapping[str, str] = field(default_factory=dict)
+
+    def parameter(self, key: str) -> str:
+        """The constructor's name of the spec key ``key`` (an alias resolved)."""
+        return self.aliases.get(key, key)
 
 
-_REGISTRY: dict[str, _Family] = {
-    "beta": _Family(Beta, ("a", "b")),
-    "shifted-beta": _Family(ShiftedBeta, ("a", "b"), ("eps_min", "eps_max")),
-    "power-law": _Family(PowerLaw, ("k",), ("eps_max",)),
-    "perceptron": _Family(SphericalPerceptron, ("N",)),
-    "tail": _Family(RareGoodTail, ("eps_min", "c", "gamma")),
-}
+#: The one density registry: spec name -> family. ``empirical`` takes a file in a spec
+#: (``empirical:PATH``) and its ``errors`` in code; ``rare-good-tail`` (the fitting model's
+#: name) is an alias of ``tail``; ``perceptron`` takes ``N`` (``dim`` is accepted).
+#: Guess & Check compares a run with ``empirical`` and ``perceptron`` of this registry
+#: (:data:`badminima.sampling.guess_check_theory.DENSITIES`).
+DENSITIES: Registry[DensityFamily] = Registry({
+    "beta": DensityFamily(Beta, ("a", "b")),
+    "shifted-beta": DensityFamily(ShiftedBeta, ("a", "b"), ("eps_min", "eps_max")),
+    "power-law": DensityFamily(PowerLaw, ("k",), ("eps_max",)),
+    "perceptron": DensityFamily(SphericalPerceptron, ("N",), aliases={"dim": "N"}),
+    "tail": DensityFamily(RareGoodTail, ("eps_min", "c", "gamma")),
+    "empirical": DensityFamily(Empirical, ("errors",), ("weights",)),
+}, aliases={"rare-good-tail": "tail"})
+
+
+def as_density(density, owner: str) -> Density:
+    """``density`` itself, or the density of a spec string such as ``"beta:a=2,b=30"``.
+
+    Raises :class:`InvalidParameterError` for anything else (or a malformed spec).
+    """
+    if isinstance(density, str):
+        return parse_density_spec(density)
+    if not isinstance(density, Density):
+        raise InvalidParameterError(
+            f"The 'density' parameter of {owner} must be a badminima.theory.Density or a spec "
+            f"string such as 'beta:a=2,b=30'. Got {type(density).__name__} instead.")
+    return density
 
 
 def _load_errors(path_text: str) -> Empirical:
@@ -79,18 +110,18 @@ def parse_density_spec(spec: str) -> Density:
         raise InvalidParameterError(f"A density spec must be a non-empty string. Got {spec!r} instead.")
     name, _, rest = spec.strip().partition(":")
     name = name.strip().lower()
-    if name == "empirical":
+    if DENSITIES.canonical(name) == "empirical":
         if not rest.strip():
             raise InvalidParameterError("density 'empirical' needs a file: empirical:PATH.")
         return _load_errors(rest.strip())
-    family = _REGISTRY.get(name)
-    if family is None:
-        known = ", ".join(sorted([*_REGISTRY, "empirical"]))
-        raise InvalidParameterError(f"Unknown density {name!r} in spec {spec!r}; known: {known}.")
+    try:
+        family = DENSITIES.lookup(name, parameter="density")
+    except InvalidParameterError as exc:
+        raise InvalidParameterError(f"Unknown density {name!r} in spec {spec!r}. {exc}") from None
     params: dict[str, float] = {}
     for item in filter(None, (part.strip() for part in rest.split(","))):
         key, eq, value = item.partition("=")
-        key = key.strip()
+        key = family.parameter(key.strip())
         if not eq:
             raise InvalidParameterError(f"density {name!r}: expected KEY=VALUE, got {item!r}.")
         if key not in family.required + family.optional:
@@ -106,16 +137,13 @@ def parse_density_spec(spec: str) -> Density:
     return family.build(**params)
 
 
-def density_names() -> tuple[str, ...]:
-    """The family names a spec may start with."""
-    return tuple(sorted([*_REGISTRY, "empirical"]))
-
-
 def spec_forms() -> tuple[str, ...]:
     """Every family's spec form, from the registry: ``"beta:a=A,b=B"``, ...,
     ``"empirical:PATH"`` (optional parameters in brackets)."""
     forms = []
-    for name, family in _REGISTRY.items():
+    for name, family in DENSITIES.items():
+        if name == "empirical":
+            continue
         required = ",".join(f"{key}={key.upper()}" for key in family.required)
         optional = "".join(f"[,{key}={key.upper()}]" for key in family.optional)
         forms.append(f"{name}:{required}{optional}")

@@ -15,6 +15,7 @@ import torch
 from torch import nn
 
 from badminima.errors import InvalidParameterError
+from badminima.registry import Registry
 from badminima.training.devices import seeded
 from badminima.validation import Each, Interval, Options, check_int, validate_fields
 
@@ -98,8 +99,8 @@ def _resnet18(spec: NetworkSpec, input_shape: tuple[int, ...], n_classes: int) -
 
 
 #: name -> builder(spec, input_shape, n_classes)
-ARCHITECTURES: dict[str, Callable[["NetworkSpec", tuple[int, ...], int], nn.Module]] = {
-    "mlp": _mlp, "cnn": _cnn, "resnet18": _resnet18}
+ARCHITECTURES: Registry[Callable[["NetworkSpec", tuple[int, ...], int], nn.Module]] = Registry({
+    "mlp": _mlp, "cnn": _cnn, "resnet18": _resnet18})
 
 
 @dataclasses.dataclass(frozen=True)

@@ -9,7 +9,7 @@ import torch
 
 from typing import TYPE_CHECKING
 
-from badminima.errors import InvalidParameterError
+from badminima.registry import Registry
 
 if TYPE_CHECKING:  # settings.py reads the registries below to validate its names
     from badminima.training.settings import TrainSettings
@@ -39,8 +39,8 @@ def _sgd(params, s: TrainSettings) -> torch.optim.Optimizer:
 
 
 #: name -> builder(params, settings)
-OPTIMIZERS: dict[str, Callable[[Iterable[torch.Tensor], TrainSettings], torch.optim.Optimizer]] = {
-    "adam": _adam, "sgd": _sgd}
+OPTIMIZERS: Registry[Callable[[Iterable[torch.Tensor], TrainSettings], torch.optim.Optimizer]] = Registry({
+    "adam": _adam, "sgd": _sgd})
 
 
 def _constant(epoch: int, s: TrainSettings) -> float:
@@ -58,25 +58,18 @@ def _step(epoch: int, s: TrainSettings) -> float:
 
 
 #: name -> learning-rate factor(epoch, settings), epoch counted from 0
-SCHEDULES: dict[str, Callable[[int, TrainSettings], float]] = {
-    "constant": _constant, "cosine": _cosine, "step": _step}
-
-
-def _lookup(registry: dict, name: str, what: str):
-    if name not in registry:
-        raise InvalidParameterError(
-            f"The {what!r} parameter must be one of {', '.join(map(repr, registry))}. Got {name!r} instead.")
-    return registry[name]
+SCHEDULES: Registry[Callable[[int, TrainSettings], float]] = Registry({
+    "constant": _constant, "cosine": _cosine, "step": _step})
 
 
 def make_optimizer(params: Iterable[torch.Tensor], settings: TrainSettings) -> torch.optim.Optimizer:
     """The optimizer named by ``settings.optimizer`` over ``params``."""
-    return _lookup(OPTIMIZERS, settings.optimizer, "optimizer")(list(params), settings)
+    return OPTIMIZERS.lookup(settings.optimizer, parameter="optimizer")(list(params), settings)
 
 
 def set_epoch_lr(optimizer: torch.optim.Optimizer, epoch: int, settings: TrainSettings) -> float:
     """Set every group's learning rate to ``lr * schedule(epoch)``; return it."""
-    lr = settings.lr * _lookup(SCHEDULES, settings.schedule, "schedule")(epoch, settings)
+    lr = settings.lr * SCHEDULES.lookup(settings.schedule, parameter="schedule")(epoch, settings)
     for group in optimizer.param_groups:
         group["lr"] = lr
     return lr

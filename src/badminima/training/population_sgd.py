@@ -26,7 +26,8 @@ import torch.nn.functional as F
 
 from badminima.classifiers import Population
 from badminima.classifiers.population import labels_from_outputs
-from badminima.validation import check_choice, check_int, check_real
+from badminima.registry import Registry
+from badminima.validation import check_int, check_real
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +50,7 @@ def _hinge(out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
 
 
 #: Loss name -> per-member loss ``(K, C, N) outputs, (N,) labels -> (K,)`` (``fitting.LOSSES`` are the fit's).
-SGD_LOSSES = {"logistic": _logistic, "hinge": _hinge}
+SGD_LOSSES = Registry({"logistic": _logistic, "hinge": _hinge})
 
 
 @dataclass
@@ -93,7 +94,7 @@ def train_population_sgd(population: Population, x, y, lr: float = 0.5, max_step
     """
     lr = check_real("lr", lr, "train_population_sgd", 0, None, "neither")
     max_steps = check_int("max_steps", max_steps, "train_population_sgd", 1, None)
-    check_choice("loss", loss, "train_population_sgd", SGD_LOSSES)
+    loss_fn = SGD_LOSSES.lookup(loss, parameter="loss", owner="train_population_sgd")
     device = population.device
     params = {k: v.detach().clone().requires_grad_(True) for k, v in population.params.items()}
     trained = Population(population.function_set, params, population.input_shape, population.n_classes)
@@ -101,7 +102,6 @@ def train_population_sgd(population: Population, x, y, lr: float = 0.5, max_step
     yt = torch.as_tensor(np.asarray(y) if not torch.is_tensor(y) else y, device=device).to(torch.int64)
     steps = torch.full((population.K,), max_steps, dtype=torch.int64, device=device)
     active = torch.ones(population.K, dtype=torch.bool, device=device)
-    loss_fn = SGD_LOSSES[loss]
     for step in range(max_steps + 1):
         out = population.function_set.forward(params, xt)
         fits = (labels_from_outputs(out.detach()) == yt[None, :]).all(dim=1)
