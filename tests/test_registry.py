@@ -52,7 +52,7 @@ def _registries():
     from badminima.theory.specs import DENSITIES
     from badminima.training.models import ARCHITECTURES
     from badminima.training.optim import OPTIMIZERS, SCHEDULES
-    from badminima.training.population_sgd import LOSSES
+    from badminima.training.population_sgd import SGD_LOSSES as LOSSES
     return [ACTIVATIONS, FUNCTION_SETS, DATASETS, MODELS, GC_DENSITIES, METHODS, DENSITIES,
             ARCHITECTURES, OPTIMIZERS, SCHEDULES, LOSSES]
 
