@@ -167,3 +167,73 @@ def test_a_killed_worker_is_one_error_naming_it():
         with get_executor("local", workers=2) as pool:
             for index, _ in pool.imap_unordered(time.sleep, [0.0, 60.0, 60.0]):
                 os.kill(pool._context.processes[0].pid, signal.SIGKILL)
+
+
+# --- Quiet failures of helpers: a killed resource tracker or worker, under the CLI --------------
+
+def _driver_children(pid: int, command_contains: str = "") -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            except (OSError, IndexError):
+                continue
+            if int(fields[1]) == pid and fields[0] != "Z" and command_contains in command:
+                found.append(int(entry.name))
+    return found
+
+
+def _guess_check_killing(tmp_path, write_toml, count_rows, config: dict, victim: str):
+    """Run ``badminima guess-check`` (2 workers) and SIGKILL its ``victim`` ("tracker" or "worker")
+    once 3 chunks are stored; exit status, stderr, chunks kept, processes left."""
+    path, out = write_toml(tmp_path / "gc.toml", config), tmp_path / "out"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(SRC), os.environ.get("PYTHONPATH", "")]),
+           "OMP_NUM_THREADS": "1"}
+    proc = subprocess.Popen([sys.executable, "-m", "badminima", "guess-check", str(path), "--out", str(out),
+                             "--workers", "2", "--no-progress"], env=env, start_new_session=True, text=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 240
+        while count_rows(out / "tasks.db", "task_results") < 3:
+            assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read()
+            time.sleep(0.05)
+        pids = _driver_children(proc.pid, "resource_tracker" if victim == "tracker" else "spawn_main")
+        assert pids, f"no {victim} found"
+        os.kill(pids[0], signal.SIGKILL)
+        err = proc.communicate(timeout=240)[1]
+        deadline = time.monotonic() + 10
+        while (left := _session_processes(proc.pid)) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        return proc.returncode, err, count_rows(out / "tasks.db", "task_results"), left
+    finally:
+        for pid in _session_processes(proc.pid):
+            os.kill(pid, signal.SIGKILL)
+        proc.kill()
+        proc.wait()
+        proc.stderr.close()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc to find the helpers")
+def test_a_killed_resource_tracker_prints_no_traceback(tmp_path, write_toml, count_rows, tiny_guess_check):
+    """Python's tracker, relaunched, used to print a KeyError traceback per semaphore of the pool."""
+    config = {**tiny_guess_check, "sampling": {**tiny_guess_check["sampling"], "K": 60_000, "chunk_size": 1000}}
+    status, err, chunks, left = _guess_check_killing(tmp_path, write_toml, count_rows, config, "tracker")
+    assert (status, err) == (0, "")
+    assert chunks == 60
+    assert left == []
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc to find the workers")
+def test_a_killed_worker_stops_the_run_with_one_line(tmp_path, write_toml, count_rows, tiny_guess_check):
+    config = {**tiny_guess_check, "sampling": {**tiny_guess_check["sampling"], "K": 4_000_000, "chunk_size": 1000}}
+    status, err, chunks, left = _guess_check_killing(tmp_path, write_toml, count_rows, config, "worker")
+    assert status == 2
+    assert len(err.strip().splitlines()) == 1, err
+    assert err.startswith("badminima guess-check: error: pid ") and "was killed by SIGKILL" in err
+    assert "the results of the finished tasks are kept" in err
+    assert 3 <= chunks < 4000
+    assert left == []

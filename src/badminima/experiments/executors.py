@@ -140,7 +140,12 @@ class LocalExecutor(SerialExecutor):
             raise WorkerDied(self._death_notice()) from None
 
     def _death_notice(self) -> str:
-        dead = [p for p in (self._context.processes if self._context else ()) if p.exitcode not in (None, 0)]
+        """Which worker died, and how. The pool terminates the others once one died (SIGTERM)."""
+        processes = self._context.processes if self._context else []
+        for process in processes:
+            process.join(2.0)
+        dead = [p for p in processes if p.exitcode not in (None, 0)]
+        dead = [p for p in dead if p.exitcode != -signal.SIGTERM] or dead
         what = ", ".join(f"pid {p.pid} {_exit_reason(p.exitcode)}" for p in dead) or "a worker process died"
         return (f"{what} while tasks were left to run (out of memory? see `dmesg`); "
                 "the results of the finished tasks are kept")
@@ -282,7 +287,7 @@ if sys.platform != "win32":
             resource_tracker.ensure_running()
         if not any("resource_tracker" in str(w.message) for w in caught):
             return
-        logger.warning("the multiprocessing resource tracker had died; relaunched it")
+        logger.info("the multiprocessing resource tracker had died; relaunched it")
         for semaphore in list(semaphores):
             name = getattr(getattr(semaphore, "_semlock", None), "name", None)
             if name is not None:
