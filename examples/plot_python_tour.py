@@ -2,27 +2,31 @@
 The Python tour
 ===============
 
-The tour of README.md, the same code (tests/test_tour.py checks that the README shows the
-code section below): the theory, a dataset, the three experiments with their default (local,
+The tour of README.md, the same code (tests/test_tour.py checks that README.md shows the
+code below): the theory, a dataset, the three experiments with their default (local,
 parallel) executor, and the learning curve fitted and extrapolated. It runs as a plain
 script without an ``if __name__ == "__main__":`` guard, on standard input
 (``python - < plot_python_tour.py``) and in a notebook. With its full configs it takes a
-few minutes on two cores; ``BADMINIMA_EXAMPLES_SMALL=1`` runs it in well under a minute.
+few minutes on two cores; with ``BADMINIMA_EXAMPLES_SMALL=1``, and in the gallery, it runs
+small versions of them (about a minute).
 """
 
 # sphinx_gallery_start_ignore
-# Not part of the tour: a scratch working folder (the sweep writes digits.db there) and, with
-# BADMINIMA_EXAMPLES_SMALL=1, small versions of the three configs under their names (a config
-# file in the working folder is read before the packaged config of the same name).
+# Not part of the tour (hidden in the gallery; in one code block with the tour, so that the
+# gallery keeps its working folder): a scratch working folder (the sweep writes digits.db
+# there) and, with BADMINIMA_EXAMPLES_SMALL=1 or in the gallery, small versions of the three
+# configs under their names (a config file in the working folder is read before the packaged
+# config of the same name).
 import atexit
 import os
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 
 os.chdir(tempfile.mkdtemp(prefix="badminima-tour-"))
 atexit.register(shutil.rmtree, os.getcwd(), True)
-if os.environ.get("BADMINIMA_EXAMPLES_SMALL") == "1":
+if os.environ.get("BADMINIMA_EXAMPLES_SMALL") == "1" or "sphinx_gallery" in sys.modules:
     Path("gc-separable-mlp").write_text("""name = "gc-separable-mlp"
 [data]
 dataset = "synthetic-mlp"
@@ -67,10 +71,6 @@ seeds = [0, 1]
 batch_seeds = true
 """)
 # sphinx_gallery_end_ignore
-
-# %%
-# The tour
-# --------
 import matplotlib.pyplot as plt
 import numpy as np
 

@@ -29,10 +29,9 @@ pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="re
 
 def tour_parts() -> tuple[str, str]:
     """The example's hidden preamble (small configs, scratch folder) and its tour code."""
-    text = TOUR.read_text()
-    preamble = text.split("# sphinx_gallery_start_ignore\n", 1)[1].split("# sphinx_gallery_end_ignore\n", 1)[0]
-    code = text.split("# The tour\n# --------\n", 1)[1]
-    return preamble, code
+    hidden, code = TOUR.read_text().split("# sphinx_gallery_start_ignore\n", 1)[1].split(
+        "# sphinx_gallery_end_ignore\n", 1)
+    return hidden, code
 
 
 def readme_tour() -> str:

@@ -20,25 +20,31 @@ tasks in progress.
 Workers that start from anywhere: the local pool's workers are spawned (a fresh interpreter,
 so no torch thread pool is forked), but unlike plain ``spawn`` they never import the user's
 ``__main__``. Python's spawn re-runs the main script in every worker (as ``__mp_main__``), so a
-script without an ``if __name__ == "__main__":`` guard would start pools recursively
+script without an ``if __name__ == "__main__":`` guard starts pools recursively
 (BrokenProcessPool), and code read from standard input fails there (``FileNotFoundError:
-'<stdin>'``). Here the workers' start-up data lacks the instructions to import the main module
-(:class:`_NoMainPopen`), which is all that changes: a worker imports only what its task
-refers to, which is a module-level function of badminima referenced by its import path.
-So the same code works as a guarded or guard-less script, on standard input, with
-``python -c`` and ``python -m``, and in IPython or Jupyter. ``forkserver`` was not chosen:
-on Python 3.11 its server and each forked worker still import the main module, and it
-would share one preloaded torch between workers. Its cost over spawn is nil; it saves
-re-running the user's script in each worker (measured: docs/sweeps.md is not the place;
-the module's tests time it). A task function defined in ``__main__`` itself cannot reach such
-workers: the executor then runs serially, with one warning line naming the reason.
+'<stdin>'``). Here the workers' start-up data lacks the two entries that make a spawned child
+import the main module (``init_main_from_path``, ``init_main_from_name``; see
+:class:`_NoMainPopen`), and that is all that changes: a worker imports only what its task
+refers to, a module-level function of badminima pickled by its import path. The same code
+so works as a guarded or guard-less script, on standard input, with ``python -c`` and
+``python -m``, and in IPython or Jupyter. Not chosen: ``forkserver`` (on Python 3.11 each
+forked worker still imports the main module, so it would need the same change, for little
+gain once a worker imports only what its task needs) and loky (one more dependency, whose
+reusable executor outlives the ``with`` block that ends these pools). A task function defined in ``__main__`` itself cannot reach such workers: the
+executor then runs the tasks serially, with one warning line naming the function. Workers
+import torch only when a task needs it (``OMP_NUM_THREADS`` limits its threads), so a pool's
+first result comes sooner than with plain spawn (which also re-ran the user's script):
+START_UP_FIGURES.
 
 Quiet helpers: a worker that dies (killed, out of memory) ends the run with one
 :class:`WorkerDied` error (a :class:`~badminima.errors.BadminimaError`, so the CLI prints one
 line) and every finished task stays with the caller. If multiprocessing's resource tracker
-(the helper that unlinks the pool's semaphores should the driver crash) was killed, the pool
-relaunches it and registers its semaphores there again, so the tracker never prints
-``KeyError`` tracebacks when the pool releases them.
+(the helper process that unlinks the pool's named semaphores should the driver crash; joblib,
+imported by scikit-learn, renames them ``/loky-...``) was killed, Python relaunches it when the
+pool next needs it, and the new one prints a ``KeyError`` traceback for every semaphore it never
+saw registered. So before a pool ends (and before a new one starts), a dead tracker is relaunched
+here and the pool's live semaphores are registered with it again; its relaunch warning becomes a
+log record.
 """
 
 from __future__ import annotations
@@ -162,7 +168,7 @@ class LocalExecutor(SerialExecutor):
         if pool is None:
             return
         _revive_resource_tracker(self._context.semaphores)
-        processes = list((getattr(pool, "_processes", None) or {}).values())
+        processes = [process for process in self._context.processes if process.is_alive()]
         results = getattr(pool, "_result_queue", None)  # shutdown() forgets it
         pool.shutdown(wait=False)  # the pending tasks fail with BrokenProcessPool once the workers are gone
         for process in processes:
@@ -294,7 +300,7 @@ if sys.platform != "win32":
                 resource_tracker.register(name, "semaphore")
 else:  # pragma: no cover - Windows: plain spawn (a script needs its main guard there)
     def worker_context():
-        context = multiprocessing.get_context("spawn")
+        context = multiprocessing.context.SpawnContext()
         context.processes, context.semaphores = [], ()
         return context
 
