@@ -67,6 +67,7 @@ sphinx_gallery_conf = {
     "matplotlib_animations": False,
     "reset_modules": ("matplotlib",),
     "show_memory": False,
+    "write_computation_times": False,  # its pages load jQuery and DataTables from CDNs
     "within_subsection_order": "FileNameSortKey",
 }
 
