@@ -82,9 +82,12 @@ def _gone_within(find, seconds: float = 10.0) -> list[int]:
 @pytest.mark.parametrize("how", ["script", "stdin"])
 def test_the_tour_runs_as_a_guardless_script(how, tmp_path):
     argv, stdin = ([str(TOUR)], None) if how == "script" else (["-"], TOUR.read_text())
-    proc = subprocess.Popen([sys.executable, *argv], cwd=tmp_path, env={**os.environ, **SMALL_ENV},
-                            start_new_session=True, text=True, stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    cwd, scratch = tmp_path / "cwd", tmp_path / "tmp"  # the tour's scratch folder goes to $TMPDIR
+    cwd.mkdir()
+    scratch.mkdir()
+    env = {**os.environ, **SMALL_ENV, "TMPDIR": str(scratch)}
+    proc = subprocess.Popen([sys.executable, *argv], cwd=cwd, env=env, start_new_session=True, text=True,
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         out, err = proc.communicate(stdin, timeout=600)
         left = _gone_within(lambda: _processes(proc.pid, 3))
@@ -97,7 +100,7 @@ def test_the_tour_runs_as_a_guardless_script(how, tmp_path):
     assert "Traceback" not in err
     _check_tour_output(out)
     assert left == [], "processes of the tour outlived it"
-    assert list(tmp_path.iterdir()) == []
+    assert list(cwd.iterdir()) == [] and list(scratch.iterdir()) == [], "the tour left files"
 
 
 #: Last cell: the kernel's pid and its live children (the pools' workers must be gone).
@@ -125,7 +128,7 @@ def test_the_tour_runs_in_a_notebook(tmp_path, monkeypatch):
     nbformat = pytest.importorskip("nbformat", reason="the dev extra (nbformat, nbclient, ipykernel) is absent")
     nbclient = pytest.importorskip("nbclient", reason="the dev extra (nbformat, nbclient, ipykernel) is absent")
     pytest.importorskip("ipykernel", reason="the dev extra (nbformat, nbclient, ipykernel) is absent")
-    for key, value in SMALL_ENV.items():
+    for key, value in {**SMALL_ENV, "TMPDIR": str(tmp_path)}.items():  # the kernel's scratch folder too
         monkeypatch.setenv(key, value)
     preamble, code = tour_parts()
     cells = [nbformat.v4.new_code_cell(source) for source in (preamble, code, _CHILDREN_CELL)]
