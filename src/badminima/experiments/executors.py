@@ -35,9 +35,10 @@ executor then runs the tasks serially, with one warning line naming the function
 import torch only when a task needs it (``OMP_NUM_THREADS`` limits its threads), so a pool's
 first result comes sooner than with plain spawn (which also re-ran the user's script). Time
 to the first result on a fresh 2-worker pool, driven by a script importing numpy and
-badminima (2 shared cores at load 11, not idle): a task needing nothing (``abs``) 0.8-1.0 s
-against 13-15 s with plain spawn; a task needing torch 12-15 s with either (the workers'
-import of torch is the whole cost).
+badminima, on 2 shared cores (never idle while measured): a task needing nothing (``abs``)
+0.2-0.4 s against 3.3-5.5 s with plain spawn at load 5 (0.8-1.0 s against 13-15 s at load
+11); a task needing torch 4-6 s with either at load 5 (the workers' import of torch is the
+whole cost).
 
 Quiet helpers: a worker that dies (killed, out of memory) ends the run with one
 :class:`WorkerDied` error (a :class:`~badminima.errors.BadminimaError`, so the CLI prints one
