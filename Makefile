@@ -22,10 +22,12 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 --dist loadgroup tests
 
-# The docs extra (sphinx, numpydoc, pydata-sphinx-theme, myst-parser, sphinx-gallery),
-# installed once; warnings are errors. The gallery runs every script in examples/.
+# The docs extra (sphinx, numpydoc, pydata-sphinx-theme, myst-parser, sphinx-gallery and
+# sphinx-mathjax-offline, which ships MathJax: the site needs no network), installed once;
+# warnings are errors. The gallery runs every script in examples/.
 $(DOCS_STAMP): $(STAMP)
-	$(BIN)/python -c "import sphinx, numpydoc, pydata_sphinx_theme, myst_parser, sphinx_gallery" 2>/dev/null \
+	$(BIN)/python -c "import importlib, sphinx, numpydoc, pydata_sphinx_theme, myst_parser, sphinx_gallery; \
+		importlib.import_module('sphinx-mathjax-offline')" 2>/dev/null \
 		|| $(BIN)/python -m pip install --quiet -e '.[docs]'
 	touch $(DOCS_STAMP)
 

@@ -24,6 +24,7 @@ extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.autosummary",
     "sphinx.ext.mathjax",
+    "sphinx-mathjax-offline",  # MathJax 3 from the docs extra, copied into _static/: no CDN
     "sphinx.ext.viewcode",
     "numpydoc",
     "myst_parser",
@@ -53,7 +54,9 @@ numpydoc_class_members_toctree = False
 numpydoc_xref_param_type = False
 numpydoc_validation_checks: set[str] = set()
 
-# No intersphinx: the build needs no network.
+# No intersphinx: the build needs no network. Nor does reading it: the formulas are typeset by
+# the MathJax that sphinx-mathjax-offline ships (mathjax_path = "mathjax/tex-chtml.js", copied
+# to _static/mathjax); tests/test_docs_offline.py checks that no page loads a remote script.
 
 sphinx_gallery_conf = {
     "examples_dirs": str(ROOT / "examples"),
@@ -64,6 +67,7 @@ sphinx_gallery_conf = {
     "matplotlib_animations": False,
     "reset_modules": ("matplotlib",),
     "show_memory": False,
+    "write_computation_times": False,  # its pages load jQuery and DataTables from CDNs
     "within_subsection_order": "FileNameSortKey",
 }
 

@@ -32,7 +32,7 @@ for number in plt.get_fignums():
 """
 
 #: Scripts that take more than ~20 s with small settings on 2 shared cores.
-_SLOW = {"plot_digits_sweep_fit.py"}
+_SLOW = {"plot_digits_sweep_fit.py", "plot_python_tour.py"}
 
 
 def test_gallery_has_the_four_examples():
