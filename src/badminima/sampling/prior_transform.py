@@ -110,9 +110,10 @@ def gaussian_transform(function_set, input_shape, n_classes: int) -> GaussianTra
             laws[name] = prior_scale(prior, math.prod(shape[1:]))
     for name, shape in shapes.items():
         if len(shape) < 2:
-            weight = name.upper()
-            if weight not in laws:
+            weight = next((w for w in (name.upper(), "W" + name[1:]) if w in laws), None)
+            if weight is None:
                 raise InvalidParameterError(
-                    f"Cannot tell the fan-in of parameter {name!r} of {function_set!r}: no weight {weight!r}.")
+                    f"Cannot tell the fan-in of parameter {name!r} of {function_set!r}: no weight "
+                    f"{name.upper()!r} or {'W' + name[1:]!r}.")
             laws[name] = laws[weight]
     return GaussianTransform(laws, shapes)

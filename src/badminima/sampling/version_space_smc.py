@@ -149,7 +149,8 @@ class SMCState:
                   "checkpoint_roots": np.array([c.unique_roots for c in self.checkpoints], dtype=np.int64),
                   "checkpoint_violations": np.array([c.violations for c in self.checkpoints], dtype=np.int64),
                   "checkpoint_test_errors": np.array([c.test_errors for c in self.checkpoints],
-                                                     dtype=np.float64).reshape(len(self.checkpoints), -1)}
+                                                     dtype=np.float64).reshape(len(self.checkpoints),
+                                                                               len(self.roots))}
         for name, value in self.z.items():
             arrays["z/" + name] = np.asarray(value, dtype=np.float32)
         return arrays
