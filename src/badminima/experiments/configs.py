@@ -12,6 +12,8 @@ kind             tables that mark it                           config class
 ``gibbs``        ``[grid]``, ``[sampler]`` or ``[rejection]``  :class:`GibbsConfig`
 ===============  ============================================  =========================
 
+A ``version-space`` config (:class:`VersionSpaceConfig`) is marked by ``[smc]`` or ``[runs]``.
+
 docs/configs.md describes every table.
 """
 
@@ -24,6 +26,7 @@ from badminima.experiments.configfile import config_from_dict, read_toml
 from badminima.experiments.gibbs_config import GibbsConfig
 from badminima.experiments.guess_check_config import GuessCheckConfig
 from badminima.experiments.sweep_config import SweepConfig
+from badminima.experiments.version_space_config import VersionSpaceConfig
 from badminima.validation import check_choice
 
 #: Config kind -> (config class, tables that only this kind has).
@@ -31,9 +34,10 @@ CONFIG_KINDS: dict[str, tuple[type, tuple[str, ...]]] = {
     "sweep": (SweepConfig, ("sweep", "train")),
     "guess-check": (GuessCheckConfig, ("sampling", "theory", "sgd")),
     "gibbs": (GibbsConfig, ("grid", "sampler", "rejection")),
+    "version-space": (VersionSpaceConfig, ("smc", "runs")),
 }
 
-ExperimentConfig = SweepConfig | GuessCheckConfig | GibbsConfig
+ExperimentConfig = SweepConfig | GuessCheckConfig | GibbsConfig | VersionSpaceConfig
 
 
 def config_kind(data: dict, where: str = "config") -> str:
