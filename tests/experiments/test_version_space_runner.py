@@ -53,6 +53,7 @@ def _comparable(result):
         [np.asarray(run["stages"])[:, :-1] for run in result.runs]  # all stage fields but seconds
 
 
+@pytest.mark.slow
 def test_the_result_does_not_depend_on_the_worker_count(tiny, tmp_path):
     serial = run_version_space(tiny, executor="serial", progress=False)
     pool = run_version_space(tiny, executor="local", workers=2, progress=False)
@@ -81,6 +82,7 @@ def _cli(config, out, env):
             "--executor", "serial", "--no-progress"]
 
 
+@pytest.mark.slow
 def test_kill_9_mid_run_resumes_at_the_last_stage_bit_identically(tmp_path):
     config = tmp_path / "vs-kill.toml"
     config.write_text(TINY.replace("checkpoints = [3, 6, 12]", "checkpoints = [3, 6, 12, 20]")
