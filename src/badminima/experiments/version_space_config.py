@@ -23,7 +23,7 @@
     min_moves = 2
     max_moves = 20
     decorrelation = 0.1
-    probe = 64
+    probe = 32
     threads = 1                   # torch threads per task (one task per worker process)
 
     [runs]
@@ -67,7 +67,7 @@ class SMCSpec:
     min_moves: int = 2
     max_moves: int = 20
     decorrelation: float = 0.1
-    probe: int = 64
+    probe: int = 32
     threads: int = 1
 
     rules: ClassVar[dict] = {"particles": Interval(int, 4), "checkpoints": Each(Interval(int, 1), nonempty=True),

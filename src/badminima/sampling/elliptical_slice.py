@@ -56,14 +56,18 @@ class SliceMove:
     tries: torch.Tensor
 
 
-def elliptical_slice(z: dict, ellipse: Ellipse, generator: torch.Generator) -> tuple[dict, SliceMove]:
+def elliptical_slice(z: dict, ellipse: Ellipse, generator: torch.Generator, normal=None) -> tuple[dict, SliceMove]:
     """Move every point of ``z`` (name -> ``(P, ...)`` tensors, all in the set) once.
 
+    ``normal(shape)`` draws the directions ``nu`` (float32 standard normal tensors on the
+    device of ``z``); by default ``torch.randn`` with ``generator``, which also draws the angles.
     Returns the moved points (new tensors) and the :class:`SliceMove`.
     """
     first = next(iter(z.values()))
     P, device = first.shape[0], first.device
-    nu = {name: torch.randn(v.shape, generator=generator, dtype=v.dtype).to(device) for name, v in z.items()}
+    if normal is None:
+        normal = lambda shape: torch.randn(shape, generator=generator, dtype=first.dtype).to(device)
+    nu = {name: normal(v.shape) for name, v in z.items()}
     ellipse.begin(z, nu)
     t = torch.rand(P, generator=generator, dtype=torch.float64) * (2 * math.pi)
     lo, hi = t - 2 * math.pi, t.clone()
@@ -91,5 +95,5 @@ def elliptical_slice(z: dict, ellipse: Ellipse, generator: torch.Generator) -> t
     moved = {}
     for name, v in z.items():
         shape = (P,) + (1,) * (v.ndim - 1)
-        moved[name] = v * cos.reshape(shape) + nu[name] * sin.reshape(shape)
+        moved[name] = torch.addcmul(v * cos.reshape(shape), nu[name], sin.reshape(shape))
     return moved, SliceMove(final, tries)

@@ -116,7 +116,7 @@ class SMCSettings:
     min_moves: int = 2
     max_moves: int = 50
     decorrelation: float = 0.1
-    probe_size: int = 64
+    probe_size: int = 32
     seed: int = 0
 
     def stage_ends(self) -> tuple | None:
@@ -300,20 +300,26 @@ class _FirstLayerEllipse(_FullEllipse):
         if self.hz is None:
             self.hz = self._pre(z)
         self.hnu = self._pre(nu)
+        t = self.problem.transform
+        # Gaussian layers mix parameters directly: theta(z cos + nu sin) = theta(z) cos + theta(nu) sin
+        self.tz = {k: t.theta_of(k, z[k]) if t.is_linear(k) else z[k] for k in self.rest}
+        self.tnu = {k: t.theta_of(k, nu[k]) if t.is_linear(k) else nu[k] for k in self.rest}
 
     def ok(self, index, cos, sin):
         p = self.problem
         parts = []
+        whole = len(index) == next(iter(self.z.values())).shape[0]  # every point tries: no gathers
         with torch.inference_mode():
             for a, b in p.blocks(len(index)):
                 idx, c, s = index[a:b], cos[a:b], sin[a:b]
-                h = self.hz[idx] * c[:, None, None] + self.hnu[idx] * s[:, None, None]
+                pick = (lambda t: t[a:b]) if whole else (lambda t: t[idx])
+                h = torch.addcmul(pick(self.hz) * c[:, None, None], pick(self.hnu), s[:, None, None])
                 rest = {}
                 for name in self.rest:
-                    v = self.z[name]
-                    shape = (len(idx),) + (1,) * (v.ndim - 1)
-                    rest[name] = p.transform.theta_of(name, v[idx] * c.reshape(shape)
-                                                      + self.nu[name][idx] * s.reshape(shape))
+                    shape = (len(idx),) + (1,) * (self.z[name].ndim - 1)
+                    mixed = torch.addcmul(pick(self.tz[name]) * c.reshape(shape), pick(self.tnu[name]),
+                                          s.reshape(shape))
+                    rest[name] = mixed if p.transform.is_linear(name) else p.transform.theta_of(name, mixed)
                 out = p.function_set.forward_hidden(rest, h)
                 parts.append(_correct(out, p.y[:self.n]).all(dim=1))
         return torch.cat(parts) if parts else torch.zeros(0, dtype=torch.bool)
@@ -374,7 +380,7 @@ def _check_data(x, y, name: str):
 
 def sample_smc(function_set: FunctionSet, x, y, *, checkpoints, x_test=None, y_test=None,
                n_particles: int = 256, schedule="adaptive", survive: float = 0.5, min_moves: int = 2,
-               max_moves: int = 50, decorrelation: float = 0.1, probe_size: int = 64, seed: int = 0,
+               max_moves: int = 50, decorrelation: float = 0.1, probe_size: int = 32, seed: int = 0,
                n_classes: int | None = None, device="cpu", state: SMCState | None = None,
                on_stage: Callable[[SMCState], None] | None = None) -> SMCResult:
     """Sample the prior of ``function_set`` restricted to zero training error on growing prefixes of ``(x, y)``.
