@@ -77,7 +77,7 @@ def smc_runs(fs, x, y, xt, yt, checkpoints, args) -> list:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", default=os.environ.get("BADMINIMA_MNIST", "../shared/data/mnist"))
-    parser.add_argument("--n-max", type=int, default=256, choices=(256, 512, 1024))
+    parser.add_argument("--n-max", type=int, default=256, choices=(24, 64, 128, 256, 512, 1024))
     parser.add_argument("--particles", type=int, default=256)
     parser.add_argument("--runs", type=int, default=2)
     parser.add_argument("--min-moves", type=int, default=5)

@@ -136,3 +136,20 @@ def test_a_checkpoint_beyond_the_pool_is_refused(tiny):
     big = dataclasses.replace(config, smc=dataclasses.replace(config.smc, checkpoints=(3, 5000)))
     with pytest.raises(InvalidParameterError, match="5000"):
         run_version_space(big, executor="serial", progress=False)
+
+
+def test_disagreeing_runs_raise_the_rhat_warning(tiny):
+    from badminima.experiments.version_space import SMCRunTask, merge, plan, version_space_tasks
+    p = plan(load_version_space_config(tiny))
+    tasks = [t for t in version_space_tasks(p) if isinstance(t, SMCRunTask)]
+    rng = np.random.default_rng(0)
+    results = []
+    for t in tasks:
+        shift = 0.2 if t.run == 1 else 0.0  # run 1 of every set sits elsewhere: R-hat >> 1.05
+        results.append({"log_z": np.array([-1.0, -2.0, -3.0]), "unique_roots": np.array([5, 4, 3]),
+                        "violations": np.zeros(3, dtype=int), "stages": np.zeros((3, 13)),
+                        "test_errors": rng.uniform(0.1, 0.2, (3, 48)) + shift})
+    result = merge(p, tasks, results)
+    assert len(result.warnings) == 6 and "R-hat" in result.warnings[0] and "n = 3" in result.warnings[0]
+    assert all(r > 1.05 for r in result.columns["rhat"])
+    assert result.columns["log_z"] == [-1.0, -2.0, -3.0]
