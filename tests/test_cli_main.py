@@ -7,20 +7,21 @@ import pytest
 
 from badminima.cli.main import COMMAND_MODULES, build_parser, main
 
-COMMANDS = {"theory", "data", "guess-check", "gibbs", "sweep", "results", "fit", "plan", "demo"}
+COMMANDS = {"theory", "data", "guess-check", "gibbs", "version-space", "sweep", "results", "fit", "plan", "demo"}
 
 
 def test_every_command_is_registered():
     parser = build_parser()
     registered = set(parser._subparsers._group_actions[0].choices)  # argparse keeps them here
     assert registered == COMMANDS
-    assert len(COMMAND_MODULES) == 8
+    assert len(COMMAND_MODULES) == 9
 
 
-@pytest.mark.parametrize("command", ["sweep", "guess-check", "gibbs"])
+@pytest.mark.parametrize("command", ["sweep", "guess-check", "gibbs", "version-space"])
 @pytest.mark.parametrize("workers", ["0", "-2"])
 def test_bad_worker_count_is_one_line_and_exit_2(command, workers, capsys):
-    assert main([command, "digits-mlp" if command == "sweep" else "gc-perceptron", "--workers", workers]) == 2
+    config = {"sweep": "digits-mlp", "version-space": "vs-synthetic"}.get(command, "gc-perceptron")
+    assert main([command, config, "--workers", workers]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert err == [f"badminima {command}: error: The '--workers' option must be >= 1. Got {workers} instead."]
 

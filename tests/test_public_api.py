@@ -78,6 +78,15 @@ def test_tiny_gibbs(tmp_path):
     assert [p.name for p in bm.write_gibbs_results(result, tmp_path / "out")] == ["results.json", "results.csv", "runs.csv"]
 
 
+def test_tiny_version_space(tmp_path):
+    config = _shrunk(bm.load_config("vs-synthetic"), smc={"particles": 32, "checkpoints": (2, 4), "max_moves": 3},
+                     runs={"training_sets": 1, "runs": 2, "rejection": 0})
+    result = bm.run_version_space(config, executor="serial", progress=False)
+    assert result.columns["n"] == [2, 4] and all(v < 0 for v in result.columns["log_z"])
+    assert [p.name for p in result.write(tmp_path / "out")] == ["results.json", "results.csv", "runs.csv",
+                                                                 "particles.nc"]
+
+
 @pytest.mark.slow
 def test_tiny_sweep_then_fit_and_plan(tmp_path, one_torch_thread):
     config = bm.load_config("digits-mlp")
@@ -108,7 +117,7 @@ def test_load_config_from_a_path_and_by_kind(tmp_path):
 
 
 def test_packaged_configs_load_by_name_for_every_kind():
-    kinds = {bm.SweepConfig: 0, bm.GuessCheckConfig: 0, bm.GibbsConfig: 0}
+    kinds = {bm.SweepConfig: 0, bm.GuessCheckConfig: 0, bm.GibbsConfig: 0, bm.VersionSpaceConfig: 0}
     for name in bm.packaged_config_names():
         kinds[type(bm.load_config(name))] += 1
     assert all(kinds.values()), kinds

@@ -32,13 +32,14 @@ _LAYER_EXPORTS = {
     "badminima.data": ("DATASETS", "Dataset", "load_dataset"),
     "badminima.classifiers": ("FUNCTION_SETS", "FunctionSet", "LeNet", "MLP", "Perceptron", "Population",
                               "make_function_set"),
-    "badminima.sampling": ("sample_version_space",),
+    "badminima.sampling": ("sample_version_space", "sample_smc"),
     "badminima.training": ("NetworkSpec", "TrainSettings", "build_model", "train_to_zero"),
     "badminima.fitting": ("MODEL_NAMES", "LearningCurveFit", "compare_models", "curve_data",
                           "plan_sample_size", "read_curve_csv"),
     "badminima.experiments": (
         "load_config", "packaged_config_names", "SweepConfig", "GuessCheckConfig", "GibbsConfig",
-        "run_sweep", "run_guess_check", "run_gibbs", "write_guess_check_outputs", "write_gibbs_results",
+        "run_sweep", "run_guess_check", "run_gibbs", "run_version_space", "VersionSpaceConfig",
+        "write_guess_check_outputs", "write_gibbs_results",
         "learning_curve_table", "load_learning_curve"),
 }
 

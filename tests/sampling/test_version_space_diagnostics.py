@@ -54,3 +54,16 @@ def test_constant_trace():
 def test_bad_trace_raises(bad):
     with pytest.raises(InvalidParameterError, match="'x' parameter of split_rhat"):
         split_rhat(bad)
+
+
+def test_rhat_and_ess_are_arviz_rank_normalized():
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        import arviz
+    from badminima.sampling.version_space_diagnostics import tail_ess
+    x = _ar1(0.6, chains=4, draws=1000, seed=5) ** 3  # heavy tails: rank-normalization matters
+    assert split_rhat(x) == pytest.approx(float(arviz.rhat(x, method="rank")))
+    assert effective_sample_size(x) == pytest.approx(float(arviz.ess(x, method="bulk")))
+    assert tail_ess(x) == pytest.approx(float(arviz.ess(x, method="tail")))
+    assert tail_ess(x) < x.size

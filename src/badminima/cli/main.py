@@ -18,7 +18,7 @@ from badminima import __version__
 from badminima.errors import BadminimaError
 
 #: Subcommand modules, in the order ``--help`` lists them.
-COMMAND_MODULES = ("theory", "data", "guess_check", "gibbs", "sweep", "results", "fit", "demo")
+COMMAND_MODULES = ("theory", "data", "guess_check", "gibbs", "version_space", "sweep", "results", "fit", "demo")
 
 
 def build_parser() -> argparse.ArgumentParser:

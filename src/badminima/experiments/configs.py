@@ -12,6 +12,8 @@ kind             tables that mark it                           config class
 ``gibbs``        ``[grid]``, ``[sampler]`` or ``[rejection]``  :class:`GibbsConfig`
 ===============  ============================================  =========================
 
+A ``version-space`` config (:class:`VersionSpaceConfig`) is marked by ``[smc]`` or ``[runs]``.
+
 docs/configs.md describes every table.
 """
 
@@ -31,14 +33,16 @@ if TYPE_CHECKING:
     from badminima.experiments.gibbs_config import GibbsConfig
     from badminima.experiments.guess_check_config import GuessCheckConfig
     from badminima.experiments.sweep_config import SweepConfig
+    from badminima.experiments.version_space_config import VersionSpaceConfig
 
-    ExperimentConfig = SweepConfig | GuessCheckConfig | GibbsConfig
+    ExperimentConfig = SweepConfig | GuessCheckConfig | GibbsConfig | VersionSpaceConfig
 
 #: Config kind -> (module:class of its config, tables that only this kind has).
 _KINDS = {
     "sweep": ("badminima.experiments.sweep_config:SweepConfig", ("sweep", "train")),
     "guess-check": ("badminima.experiments.guess_check_config:GuessCheckConfig", ("sampling", "theory", "sgd")),
     "gibbs": ("badminima.experiments.gibbs_config:GibbsConfig", ("grid", "sampler", "rejection")),
+    "version-space": ("badminima.experiments.version_space_config:VersionSpaceConfig", ("smc", "runs")),
 }
 
 

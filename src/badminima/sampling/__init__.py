@@ -5,7 +5,9 @@
   :func:`predict_guess_check` turn the survivors into measured and predicted series.
 - Version-space sampling of perceptrons (:mod:`badminima.sampling.version_space`):
   :func:`sample_version_space` draws zero-training-error perceptrons uniformly (reflective
-  HMC or hit-and-run), with :func:`split_rhat` and :func:`effective_sample_size`.
+  HMC or hit-and-run), with :func:`split_rhat` and :func:`effective_sample_size` (ArviZ).
+- Version-space SMC of any network (:mod:`badminima.sampling.version_space_smc`):
+  :func:`sample_smc` (subset simulation with elliptical slice moves, log Z_n and test errors).
 
 Names are imported on first use (Guess & Check imports torch; version-space sampling does not).
 """
@@ -26,7 +28,11 @@ _EXPORTS = {
     "sample_version_space": "badminima.sampling.version_space",
     "angle_error": "badminima.sampling.version_space",
     "constraint_matrix": "badminima.sampling.version_space",
+    "sample_smc": "badminima.sampling.version_space_smc",
+    "SMCResult": "badminima.sampling.version_space_smc",
+    "SMCState": "badminima.sampling.version_space_smc",
     "split_rhat": "badminima.sampling.version_space_diagnostics",
+    "tail_ess": "badminima.sampling.version_space_diagnostics",
     "effective_sample_size": "badminima.sampling.version_space_diagnostics",
     "mean_stderr": "badminima.sampling.version_space_diagnostics",
 }
