@@ -37,8 +37,9 @@ import numpy as np
 
 from badminima.experiments.configfile import config_hash, config_to_dict
 from badminima.experiments.configs import as_config
-from badminima.experiments.store import write_dict_rows
-from badminima.experiments.task_store import open_task_store, run_key, run_tasks
+from badminima.experiments.outputs import write_dict_rows
+from badminima.experiments.keys import run_key
+from badminima.experiments.runner import Runner, run_plan
 from badminima.experiments.version_space_config import VersionSpaceConfig
 from badminima.jsonio import dumps
 
@@ -373,13 +374,26 @@ def run_version_space(config: VersionSpaceConfig | str | Path | None = None, exe
     config = DEFAULT_CONFIG if config is None else as_config(config, VersionSpaceConfig, "run_version_space")
     began = time.perf_counter()
     p = plan(config, out_dir)
-    tasks = version_space_tasks(p)
     name = executor or config.executor.name
     workers = config.executor.workers if workers is None else workers
     store = None if out_dir is None else Path(out_dir) / STORE_NAME
-    with open_task_store(store, p.key, "version-space", config_to_dict(config)) as kept:
-        results, _ = run_tasks(run_version_space_task, tasks, kept, dict, name, workers or None, progress,
-                               f"{config.name}: version space", "tasks", **executor_options)
-    result = merge(p, tasks, results)
-    result.seconds = time.perf_counter() - began
+    return run_plan(VERSION_SPACE, p, store, name, workers or None, progress, started=began, **executor_options)
+
+
+def merge_run(p: VersionSpacePlan, results: list, run) -> VersionSpaceResult:
+    """The runner contract's merge: :func:`merge` over the plan's tasks, timed by ``run``."""
+    result = merge(p, version_space_tasks(p), results)
+    result.seconds = run.seconds
     return result
+
+
+def _plan_key(p: VersionSpacePlan) -> str:
+    return p.key
+
+
+
+
+#: The version-space runner (docs/architecture.md, "Runners"): ``plan`` also takes the output
+#: folder, where unfinished runs keep their last stage.
+VERSION_SPACE = Runner(kind="version-space", plan=plan, tasks=version_space_tasks, worker=run_version_space_task,
+                       merge=merge_run, key=_plan_key, label="{name}: version space", unit="tasks")
