@@ -73,6 +73,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from badminima.errors import BadminimaError, InvalidParameterError
+from badminima.registry import Registry
 
 logger = logging.getLogger(__name__)
 
@@ -104,6 +105,10 @@ class SerialExecutor:
             self.close()
         else:
             self.terminate()
+
+
+#: Seconds between checks of the workers' exit codes while no task finishes.
+_WATCH_S = 1.0
 
 
 class WorkerDied(BadminimaError):
@@ -143,11 +148,23 @@ class LocalExecutor(SerialExecutor):
         # Tasks not started when the caller stops are cancelled by close() or terminate(),
         # through the pool's own shutdown: cancelling them here could race with terminate()
         # (Python 3.11's pool then fails on setting an error on a cancelled task).
+        waiting = set(pending)
         try:
-            for future in futures.as_completed(pending):
-                yield pending[future], future.result()
+            while waiting:
+                done, waiting = futures.wait(waiting, timeout=_WATCH_S, return_when=futures.FIRST_COMPLETED)
+                for future in done:
+                    yield pending[future], future.result()
+                # A worker killed while sending its result leaves half a message in the result
+                # pipe: the pool's manager thread then waits on it forever and never marks the
+                # pool broken, so the workers' exit codes are watched here too.
+                if not done and self._a_worker_died():
+                    raise futures.process.BrokenProcessPool("a worker died")
         except futures.process.BrokenProcessPool:
             raise WorkerDied(self._death_notice()) from None
+
+    def _a_worker_died(self) -> bool:
+        """Whether a worker of the pool has exited (the pool never retires one by itself here)."""
+        return any(p.exitcode is not None for p in (self._context.processes if self._context else []))
 
     def _death_notice(self) -> str:
         """Which worker died, and how. The pool terminates the others once one died (SIGTERM)."""
@@ -451,7 +468,8 @@ class RayExecutor:
     __exit__ = SerialExecutor.__exit__
 
 
-EXECUTORS = {"serial": SerialExecutor, "local": LocalExecutor, "ray": RayExecutor}
+#: Executor name -> class (``get_executor``; CLI ``--executor`` choices).
+EXECUTORS = Registry({"serial": SerialExecutor, "local": LocalExecutor, "ray": RayExecutor})
 
 
 def get_executor(name: str = "local", workers: int | None = None, **options):
@@ -460,12 +478,10 @@ def get_executor(name: str = "local", workers: int | None = None, **options):
     ``workers`` is the number of parallel tasks; ``options`` go to the executor
     (``address``, ``num_cpus``, ``num_gpus`` for Ray). Use it as a context manager.
     """
-    if name not in EXECUTORS:
-        raise InvalidParameterError(
-            f"The 'executor' parameter must be one of {', '.join(map(repr, EXECUTORS))}. Got {name!r} instead.")
+    executor_class = EXECUTORS.lookup(name, parameter="executor")
     if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
         raise InvalidParameterError(
             f"The 'workers' parameter must be a positive integer. Got {workers!r} instead.")
     if name == "serial":
         return SerialExecutor()
-    return EXECUTORS[name](workers=workers, **options)
+    return executor_class(workers=workers, **options)
