@@ -33,12 +33,12 @@ gain once a worker imports only what its task needs) and loky (one more dependen
 reusable executor outlives the ``with`` block that ends these pools). A task function defined in ``__main__`` itself cannot reach such workers: the
 executor then runs the tasks serially, with one warning line naming the function. Workers
 import torch only when a task needs it (``OMP_NUM_THREADS`` limits its threads), so a pool's
-first result comes sooner than with plain spawn (which also re-ran the user's script). Time
-to the first result on a fresh 2-worker pool, driven by a script importing numpy and
-badminima, on 2 shared cores (never idle while measured): a task needing nothing (``abs``)
-0.2-0.4 s against 3.3-5.5 s with plain spawn at load 5 (0.8-1.0 s against 13-15 s at load
-11); a task needing torch 4-6 s with either at load 5 (the workers' import of torch is the
-whole cost).
+first result comes sooner than with badminima 0.1's pool, whose initializer imported torch.
+Time to the first result on a fresh 2-worker pool, driven by a script importing numpy and
+badminima (``benchmarks/bench_executor_startup.py``, idle 2-core machine, best of 3): a task
+needing nothing (``abs``) 0.17 s, against 0.12 s with a plain spawn pool and 1.17 s with
+0.1's pool; a task needing torch 1.20 s with any of the three (the workers' import of torch is
+the whole cost).
 
 Quiet helpers: a worker that dies (killed, out of memory) ends the run with one
 :class:`WorkerDied` error (a :class:`~badminima.errors.BadminimaError`, so the CLI prints one
