@@ -4,12 +4,8 @@ Every prior of :mod:`badminima.classifiers.priors` except ``sphere`` draws each 
 independently from a centred normal or a centred uniform law whose scale depends on the
 layer's fan-in. Each is an elementwise image of a standard normal variable ``z``:
 
-==========  =======================================  ==================================
-law         transform ``g``                          linear in ``z``
-==========  =======================================  ==================================
-N(0, s^2)   :math:`\\theta = s z`                      yes (first-layer shortcut applies)
-U(-a, a)    :math:`\\theta = a\\,(2\\Phi(z) - 1) = a\\,\\mathrm{erf}(z/\\sqrt2)`  no
-==========  =======================================  ==================================
+- N(0, s^2): :math:`\\theta = s z`, linear in ``z`` (the first-layer shortcut applies);
+- U(-a, a): :math:`\\theta = a\\,(2\\Phi(z) - 1) = a\\,\\mathrm{erf}(z/\\sqrt2)`, not linear;
 
 so the prior restricted to a version space is a standard Gaussian restricted to the
 pre-image of that set, which elliptical slice sampling explores without a step size
